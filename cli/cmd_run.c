@@ -1,0 +1,227 @@
+/* seam run — runs a model on NumPy inputs and writes NumPy outputs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "runtime/tensor.h"
+#include "seam/seam.h"
+
+#define MAX_IO 16
+
+static void run_usage(FILE *out) {
+  fprintf(out,
+          "usage: seam run --model M.onnx --input X.npy [--input name=Y.npy ...]\n"
+          "                [--output OUT.npy | --output name=OUT.npy ...]\n\n"
+          "Inputs without a name feed the model's inputs in order. Without a name,\n"
+          "--output writes the first output. A file may omit a batch dimension the\n"
+          "model has, and a batch of N samples runs on a model fixed to batch 1.\n");
+}
+
+typedef struct run_args {
+  const char *model;
+  char *input_names[MAX_IO], *input_paths[MAX_IO];
+  int n_inputs;
+  char *output_names[MAX_IO], *output_paths[MAX_IO];
+  int n_outputs;
+} run_args;
+
+static int parse_args(int argc, char **argv, run_args *a) {
+  for (int i = 1; i < argc; i++) {
+    const char *opt = argv[i];
+    if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+      run_usage(stdout);
+      exit(0);
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "seam run: %s needs a value\n", opt);
+      return 2;
+    }
+    char *val = argv[++i];
+    if (strcmp(opt, "--model") == 0) {
+      a->model = val;
+    } else if (strcmp(opt, "--input") == 0 && a->n_inputs < MAX_IO) {
+      cli_split_named(val, &a->input_names[a->n_inputs], &a->input_paths[a->n_inputs]);
+      a->n_inputs++;
+    } else if (strcmp(opt, "--output") == 0 && a->n_outputs < MAX_IO) {
+      cli_split_named(val, &a->output_names[a->n_outputs], &a->output_paths[a->n_outputs]);
+      a->n_outputs++;
+    } else {
+      fprintf(stderr, "seam run: unknown or repeated-too-often option '%s'\n", opt);
+      return 2;
+    }
+  }
+  if (!a->model || a->n_inputs == 0) {
+    run_usage(stderr);
+    return 2;
+  }
+  return 0;
+}
+
+/* A copy of t with a leading batch dimension of 1. */
+static seam_tensor *add_batch_dim(const seam_tensor *t, seam_error *err) {
+  int64_t dims[SEAM_MAX_RANK];
+  dims[0] = 1;
+  for (int d = 0; d < t->rank; d++) dims[d + 1] = t->dims[d];
+  seam_tensor *out = seam_tensor_create(t->dtype, (size_t)t->rank + 1, dims, err);
+  if (out) memcpy(out->data, t->data, seam_tensor_nbytes(t));
+  return out;
+}
+
+/* Sample i of a batched tensor, as a batch of one. */
+static seam_tensor *slice_sample(const seam_tensor *t, int64_t i, seam_error *err) {
+  int64_t dims[SEAM_MAX_RANK];
+  memcpy(dims, t->dims, sizeof dims);
+  dims[0] = 1;
+  seam_tensor *out = seam_tensor_create(t->dtype, (size_t)t->rank, dims, err);
+  if (out) {
+    size_t bytes = seam_tensor_nbytes(out);
+    memcpy(out->data, (const char *)t->data + (size_t)i * bytes, bytes);
+  }
+  return out;
+}
+
+static void print_summary(const char *name, const seam_tensor *t) {
+  char shape[160];
+  printf("  %s: %s %s", name, seam_dtype_name(t->dtype), seam_shape_str(t->rank, t->dims, shape, sizeof shape));
+  if (t->dtype == SEAM_DTYPE_FLOAT32 && t->rank == 2 && t->dims[1] > 1) {
+    printf("  argmax:");
+    for (int64_t b = 0; b < t->dims[0] && b < 8; b++) {
+      const float *row = (const float *)t->data + b * t->dims[1];
+      int64_t best = 0;
+      for (int64_t k = 1; k < t->dims[1]; k++)
+        if (row[k] > row[best]) best = k;
+      printf(" %lld", (long long)best);
+    }
+    if (t->dims[0] > 8) printf(" ...");
+  } else if (t->count <= 8) {
+    printf("  values:");
+    for (int64_t k = 0; k < t->count; k++) printf(" %g", seam_tensor_get_f64(t, k));
+  }
+  printf("\n");
+}
+
+/* Runs the model once per sample of batched inputs and stacks the outputs. */
+static seam_status run_per_sample(const seam_model *m, int n_in, const char **names,
+                                  seam_tensor **inputs, int64_t batch, size_t n_out,
+                                  seam_tensor **outputs, seam_error *err) {
+  seam_tensor *sample_in[MAX_IO] = {0}, *sample_out[MAX_IO] = {0};
+  seam_status st = SEAM_OK;
+  for (int64_t b = 0; b < batch && st == SEAM_OK; b++) {
+    for (int i = 0; i < n_in; i++)
+      if (!(sample_in[i] = slice_sample(inputs[i], b, err))) st = SEAM_ERR_NO_MEMORY;
+    if (st == SEAM_OK)
+      st = seam_model_run(m, (size_t)n_in, names, (const seam_tensor *const *)sample_in, n_out, NULL,
+                          sample_out, err);
+    for (size_t o = 0; st == SEAM_OK && o < n_out; o++) {
+      seam_tensor *s = sample_out[o];
+      if (b == 0) {
+        int64_t dims[SEAM_MAX_RANK];
+        memcpy(dims, s->dims, sizeof dims);
+        dims[0] = s->rank > 0 ? s->dims[0] * batch : 1;
+        if (!(outputs[o] = seam_tensor_create(s->dtype, (size_t)s->rank, dims, err))) st = SEAM_ERR_NO_MEMORY;
+      }
+      if (st == SEAM_OK) {
+        size_t bytes = seam_tensor_nbytes(s);
+        if (bytes * (size_t)batch != seam_tensor_nbytes(outputs[o]))
+          { snprintf(err->message, sizeof err->message, "output %zu changes shape between samples", o); st = SEAM_ERR_SHAPE; }
+        else
+          memcpy((char *)outputs[o]->data + (size_t)b * bytes, s->data, bytes);
+      }
+    }
+    for (int i = 0; i < n_in; i++) seam_tensor_free(sample_in[i]), sample_in[i] = NULL;
+    for (size_t o = 0; o < n_out; o++) seam_tensor_free(sample_out[o]), sample_out[o] = NULL;
+  }
+  return st;
+}
+
+int cmd_run(int argc, char **argv) {
+  run_args a = {0};
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  seam_error err = {0};
+  seam_tensor *inputs[MAX_IO] = {0};
+  seam_tensor *outputs[MAX_IO] = {0};
+  const char *names[MAX_IO];
+  size_t n_out = 0;
+  rc = 1;
+  double t0 = cli_now_ms();
+  seam_model *m = seam_model_load(a.model, &err);
+  if (!m) goto fail;
+  double t_load = cli_now_ms() - t0;
+  size_t n_graph_in = seam_model_input_count(m);
+  n_out = seam_model_output_count(m);
+  if (n_out > MAX_IO) {
+    fprintf(stderr, "seam run: the model has %zu outputs, more than %d\n", n_out, MAX_IO);
+    goto done;
+  }
+  int64_t batch = 1;
+  for (int i = 0; i < a.n_inputs; i++) {
+    seam_value_info info;
+    if (a.input_names[i]) {
+      names[i] = a.input_names[i];
+      info.rank = -1;
+      for (size_t k = 0; k < n_graph_in; k++) {
+        seam_model_input_info(m, k, &info);
+        if (strcmp(info.name, names[i]) == 0) break;
+        info.rank = -1;
+      }
+    } else if ((size_t)i < n_graph_in) {
+      seam_model_input_info(m, (size_t)i, &info);
+      names[i] = info.name;
+    } else {
+      fprintf(stderr, "seam run: the model has only %zu inputs\n", n_graph_in);
+      goto done;
+    }
+    if (!(inputs[i] = seam_tensor_load_npy(a.input_paths[i], &err))) goto fail;
+    if (info.rank >= 1 && inputs[i]->rank == info.rank - 1) {
+      seam_tensor *b = add_batch_dim(inputs[i], &err);
+      if (!b) goto fail;
+      seam_tensor_free(inputs[i]);
+      inputs[i] = b;
+    } else if (info.rank >= 1 && inputs[i]->rank == info.rank && info.dims[0] == 1 &&
+               inputs[i]->dims[0] > 1) {
+      batch = inputs[i]->dims[0];
+    }
+  }
+  t0 = cli_now_ms();
+  seam_status st = batch > 1 ? run_per_sample(m, a.n_inputs, names, inputs, batch, n_out, outputs, &err)
+                             : seam_model_run(m, (size_t)a.n_inputs, names,
+                                              (const seam_tensor *const *)inputs, n_out, NULL, outputs, &err);
+  double t_run = cli_now_ms() - t0;
+  if (st != SEAM_OK) goto fail;
+  printf("model %s: loaded in %.1f ms, ran in %.2f ms%s\n", a.model, t_load, t_run,
+         batch > 1 ? " (batch run sample by sample)" : "");
+  for (size_t o = 0; o < n_out; o++) {
+    seam_value_info info;
+    seam_model_output_info(m, o, &info);
+    print_summary(info.name, outputs[o]);
+  }
+  for (int k = 0; k < a.n_outputs; k++) {
+    size_t o = 0;
+    if (a.output_names[k]) {
+      for (o = 0; o < n_out; o++) {
+        seam_value_info info;
+        seam_model_output_info(m, o, &info);
+        if (strcmp(info.name, a.output_names[k]) == 0) break;
+      }
+      if (o == n_out) {
+        fprintf(stderr, "seam run: the model has no output named '%s'\n", a.output_names[k]);
+        goto done;
+      }
+    }
+    if (seam_tensor_save_npy(outputs[o], a.output_paths[k], &err) != SEAM_OK) goto fail;
+  }
+  rc = 0;
+  goto done;
+fail:
+  fprintf(stderr, "seam run: %s\n", err.message);
+done:
+  for (int i = 0; i < MAX_IO; i++) {
+    seam_tensor_free(inputs[i]);
+    seam_tensor_free(outputs[i]);
+  }
+  seam_model_free(m);
+  return rc;
+}

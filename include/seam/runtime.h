@@ -1,0 +1,63 @@
+/* seam — the model runtime: load an ONNX model and run all of it, or any part.
+ *
+ * A model is immutable once loaded; seam_model_run may be called from several
+ * threads at once on the same model. */
+#ifndef SEAM_RUNTIME_H
+#define SEAM_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seam/status.h"
+#include "seam/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct seam_model seam_model;
+
+/* Description of a graph input or output. dims[i] is -1 where the model
+ * leaves a dimension symbolic (dim_names[i] then holds its name, or NULL). */
+typedef struct seam_value_info {
+  const char *name;
+  seam_dtype dtype;
+  int rank; /* -1 when the model does not declare a shape */
+  int64_t dims[SEAM_MAX_RANK];
+  const char *dim_names[SEAM_MAX_RANK];
+} seam_value_info;
+
+/* Loads an ONNX model file. External data files are resolved next to it.
+ * Unsupported operators, dtypes it cannot hold and corrupt files are refused
+ * with one message naming the problem (operator, node, opset). */
+SEAM_API seam_model *seam_model_load(const char *path, seam_error *err);
+/* Same, from bytes in memory; base_dir (may be NULL) resolves external data. */
+SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
+                                            seam_error *err);
+/* Frees a model; accepts NULL. */
+SEAM_API void seam_model_free(seam_model *model);
+
+SEAM_API size_t seam_model_input_count(const seam_model *model);
+SEAM_API size_t seam_model_output_count(const seam_model *model);
+/* Fills info for input/output i; the strings live as long as the model. */
+SEAM_API seam_status seam_model_input_info(const seam_model *model, size_t i,
+                                           seam_value_info *info);
+SEAM_API seam_status seam_model_output_info(const seam_model *model, size_t i,
+                                            seam_value_info *info);
+
+/* Computes the tensors named in output_names from the tensors named in
+ * input_names, running only the nodes needed in between. Inputs may be graph
+ * inputs or any intermediate tensor (a cut); outputs may be graph outputs or
+ * any intermediate tensor. With output_names == NULL, the graph outputs are
+ * computed (n_outputs must then equal seam_model_output_count). outputs[i]
+ * receives a new tensor the caller frees. On failure no output is set. */
+SEAM_API seam_status seam_model_run(const seam_model *model, size_t n_inputs,
+                                    const char *const *input_names,
+                                    const seam_tensor *const *inputs, size_t n_outputs,
+                                    const char *const *output_names, seam_tensor **outputs,
+                                    seam_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SEAM_RUNTIME_H */

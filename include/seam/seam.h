@@ -1,0 +1,7 @@
+/* seam — umbrella header. */
+#ifndef SEAM_SEAM_H
+#define SEAM_SEAM_H
+#include "seam/status.h"
+#include "seam/tensor.h"
+#include "seam/runtime.h"
+#endif

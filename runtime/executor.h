@@ -1,0 +1,32 @@
+/* Runs any part of a graph: "given these values, compute those values",
+ * executing only the nodes in between. The split between device and server
+ * is built on exactly this. */
+#ifndef SEAM_RUNTIME_EXECUTOR_H
+#define SEAM_RUNTIME_EXECUTOR_H
+
+#include "runtime/graph.h"
+
+/* Called after each node has run, with its inputs and outputs (profiling,
+ * calibration, shape reports). */
+typedef struct seam_node_observer {
+  void (*after_node)(void *user, const seam_node *node, const seam_tensor *const *inputs,
+                     seam_tensor *const *outputs);
+  void *user;
+} seam_node_observer;
+
+/* given[i] provides value given_values[i] (borrowed, never modified).
+ * out[i] receives a new tensor for value wanted[i], owned by the caller.
+ * Constants count as given. Intermediate tensors are freed as soon as their
+ * last reader has run. On failure nothing is left in out. */
+seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *given_values,
+                               const seam_tensor *const *given, int n_wanted, const int *wanted,
+                               seam_tensor **out, const seam_node_observer *observer,
+                               seam_error *err);
+
+/* Runs one node on the given input tensors, writing new tensors to outputs
+ * (n_outputs entries; NULL entries are outputs the node omits). Used by the
+ * executor and by constant folding. */
+seam_status seam_node_execute(const seam_node *node, const seam_tensor *const *inputs,
+                              seam_tensor **outputs, seam_error *err);
+
+#endif

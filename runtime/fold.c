@@ -1,0 +1,73 @@
+#include "runtime/fold.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/error.h"
+#include "runtime/executor.h"
+
+static bool all_inputs_constant(const seam_graph *g, const seam_node *n) {
+  for (int k = 0; k < n->n_inputs; k++)
+    if (n->inputs[k] >= 0 && !g->values[n->inputs[k]].constant) return false;
+  return true;
+}
+
+seam_status seam_fold_constants(seam_graph *g, seam_error *err) {
+  int max_io = 1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (g->nodes[i].n_inputs > max_io) max_io = g->nodes[i].n_inputs;
+    if (g->nodes[i].n_outputs > max_io) max_io = g->nodes[i].n_outputs;
+  }
+  const seam_tensor **in = calloc((size_t)max_io, sizeof *in);
+  seam_tensor **out = calloc((size_t)max_io, sizeof *out);
+  bool *folded = calloc((size_t)g->n_nodes + 1, 1);
+  seam_status st = SEAM_OK;
+  if (!in || !out || !folded) {
+    st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    goto out;
+  }
+  for (int i = 0; i < g->n_nodes; i++) {
+    seam_node *n = &g->nodes[i];
+    if (!all_inputs_constant(g, n)) continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      in[k] = n->inputs[k] >= 0 ? g->values[n->inputs[k]].constant : NULL;
+    if ((st = seam_node_execute(n, in, out, err)) != SEAM_OK) goto out;
+    for (int k = 0; k < n->n_outputs; k++) {
+      int v = n->outputs[k];
+      if (v < 0) continue;
+      g->values[v].constant = out[k];
+      g->values[v].producer = -1;
+      g->values[v].dtype = out[k]->dtype;
+    }
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0) g->values[n->inputs[k]].n_consumers--;
+    folded[i] = true;
+  }
+  /* Compact the node list and renumber producers. */
+  int kept = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (folded[i]) {
+      seam_node_clear(&g->nodes[i]);
+      continue;
+    }
+    g->nodes[kept] = g->nodes[i];
+    for (int k = 0; k < g->nodes[kept].n_outputs; k++)
+      if (g->nodes[kept].outputs[k] >= 0) g->values[g->nodes[kept].outputs[k]].producer = kept;
+    kept++;
+  }
+  g->n_nodes = kept;
+  /* Drop constants nothing reads any more (weights of folded subgraphs). */
+  for (int v = 0; v < g->n_values; v++) {
+    bool is_output = false;
+    for (int o = 0; o < g->n_outputs; o++) is_output |= g->outputs[o] == v;
+    if (g->values[v].constant && g->values[v].n_consumers == 0 && !is_output) {
+      seam_tensor_free(g->values[v].constant);
+      g->values[v].constant = NULL;
+    }
+  }
+out:
+  free(in);
+  free(out);
+  free(folded);
+  return st;
+}

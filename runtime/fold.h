@@ -1,0 +1,13 @@
+/* Load-time constant folding. */
+#ifndef SEAM_RUNTIME_FOLD_H
+#define SEAM_RUNTIME_FOLD_H
+
+#include "runtime/graph.h"
+
+/* Evaluates every node whose inputs are all constants (Constant nodes, and
+ * the weight-side subgraphs exporters emit), stores the results as constants
+ * and removes those nodes. Values keep their names and meaning, so any tensor
+ * can still be named as a cut. */
+seam_status seam_fold_constants(seam_graph *g, seam_error *err);
+
+#endif

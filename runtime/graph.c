@@ -1,0 +1,89 @@
+#include "runtime/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int seam_graph_find_value(const seam_graph *g, const char *name) {
+  for (int i = 0; i < g->n_values; i++)
+    if (strcmp(g->values[i].name, name) == 0) return i;
+  return -1;
+}
+
+static void free_attr(seam_attr *a) {
+  free(a->name);
+  free(a->s);
+  free(a->floats);
+  free(a->ints);
+  for (int i = 0; a->strings && i < a->n; i++) free(a->strings[i]);
+  free(a->strings);
+  seam_tensor_free(a->tensor);
+}
+
+void seam_node_clear(seam_node *n) {
+  free(n->name);
+  free(n->op_type);
+  free(n->inputs);
+  free(n->outputs);
+  for (int a = 0; a < n->n_attrs; a++) free_attr(&n->attrs[a]);
+  free(n->attrs);
+  memset(n, 0, sizeof *n);
+}
+
+void seam_graph_free(seam_graph *g) {
+  if (!g) return;
+  for (int i = 0; i < g->n_values; i++) {
+    free(g->values[i].name);
+    for (int d = 0; d < SEAM_MAX_RANK; d++) free(g->values[i].dim_names[d]);
+    seam_tensor_free(g->values[i].constant);
+  }
+  for (int i = 0; i < g->n_nodes; i++) seam_node_clear(&g->nodes[i]);
+  free(g->values);
+  free(g->nodes);
+  free(g->inputs);
+  free(g->outputs);
+  free(g);
+}
+
+const seam_attr *seam_node_attr(const seam_node *node, const char *name) {
+  for (int i = 0; i < node->n_attrs; i++)
+    if (strcmp(node->attrs[i].name, name) == 0) return &node->attrs[i];
+  return NULL;
+}
+
+int64_t seam_attr_int(const seam_node *node, const char *name, int64_t dflt) {
+  const seam_attr *a = seam_node_attr(node, name);
+  return a && a->type == SEAM_ATTR_INT ? a->i : dflt;
+}
+
+float seam_attr_float(const seam_node *node, const char *name, float dflt) {
+  const seam_attr *a = seam_node_attr(node, name);
+  if (!a) return dflt;
+  if (a->type == SEAM_ATTR_FLOAT) return a->f;
+  if (a->type == SEAM_ATTR_INT) return (float)a->i;
+  return dflt;
+}
+
+const char *seam_attr_string(const seam_node *node, const char *name, const char *dflt) {
+  const seam_attr *a = seam_node_attr(node, name);
+  return a && a->type == SEAM_ATTR_STRING ? a->s : dflt;
+}
+
+const int64_t *seam_attr_ints(const seam_node *node, const char *name, int *n) {
+  const seam_attr *a = seam_node_attr(node, name);
+  if (!a || a->type != SEAM_ATTR_INTS) {
+    *n = 0;
+    return NULL;
+  }
+  *n = a->n;
+  return a->ints;
+}
+
+const float *seam_attr_floats(const seam_node *node, const char *name, int *n) {
+  const seam_attr *a = seam_node_attr(node, name);
+  if (!a || a->type != SEAM_ATTR_FLOATS) {
+    *n = 0;
+    return NULL;
+  }
+  *n = a->n;
+  return a->floats;
+}

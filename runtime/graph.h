@@ -1,0 +1,89 @@
+/* The graph IR: named values (tensors) and nodes in topological order.
+ * Built by the ONNX importer, immutable once a model is loaded. */
+#ifndef SEAM_RUNTIME_GRAPH_H
+#define SEAM_RUNTIME_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/tensor.h"
+
+typedef enum seam_attr_type {
+  SEAM_ATTR_FLOAT = 1,
+  SEAM_ATTR_INT = 2,
+  SEAM_ATTR_STRING = 3,
+  SEAM_ATTR_TENSOR = 4,
+  SEAM_ATTR_GRAPH = 5,
+  SEAM_ATTR_FLOATS = 6,
+  SEAM_ATTR_INTS = 7,
+  SEAM_ATTR_STRINGS = 8
+} seam_attr_type;
+
+typedef struct seam_attr {
+  char *name;
+  seam_attr_type type;
+  float f;
+  int64_t i;
+  char *s; /* NUL-terminated copy of a string attribute */
+  float *floats;
+  int64_t *ints;
+  int n; /* number of floats / ints / strings */
+  char **strings;
+  seam_tensor *tensor;
+} seam_attr;
+
+typedef struct seam_value {
+  char *name;
+  seam_dtype dtype; /* SEAM_DTYPE_UNDEFINED when the model does not say */
+  int rank;         /* -1 when unknown */
+  int64_t dims[SEAM_MAX_RANK];      /* -1 for a symbolic dimension */
+  char *dim_names[SEAM_MAX_RANK];   /* symbolic dimension names, or NULL */
+  seam_tensor *constant; /* initializer or folded constant; NULL otherwise */
+  int producer;          /* index of the producing node, -1 for inputs/constants */
+  int n_consumers;       /* how many node inputs read it */
+} seam_value;
+
+typedef struct seam_op_def seam_op_def;
+
+typedef struct seam_node {
+  char *name;
+  char *op_type;
+  int opset; /* the model's opset for the node's domain */
+  int n_inputs;
+  int *inputs; /* value indices; -1 for an omitted optional input */
+  int n_outputs;
+  int *outputs; /* value indices; -1 for an omitted optional output */
+  int n_attrs;
+  seam_attr *attrs;
+  const seam_op_def *op;
+} seam_node;
+
+typedef struct seam_graph {
+  seam_value *values;
+  int n_values;
+  seam_node *nodes; /* topological order */
+  int n_nodes;
+  int *inputs; /* graph inputs that are not initializers */
+  int n_inputs;
+  int *outputs;
+  int n_outputs;
+  int opset; /* default (ai.onnx) domain opset */
+} seam_graph;
+
+/* Index of the value with this name, or -1. */
+int seam_graph_find_value(const seam_graph *g, const char *name);
+void seam_graph_free(seam_graph *g);
+/* Frees what a node owns and zeroes it. */
+void seam_node_clear(seam_node *n);
+
+/* Attribute look-ups; the default is returned when the attribute is absent. */
+const seam_attr *seam_node_attr(const seam_node *node, const char *name);
+int64_t seam_attr_int(const seam_node *node, const char *name, int64_t dflt);
+float seam_attr_float(const seam_node *node, const char *name, float dflt);
+/* The string, or dflt. */
+const char *seam_attr_string(const seam_node *node, const char *name, const char *dflt);
+/* Pointer to the ints and their count in *n; NULL (and *n = 0) when absent. */
+const int64_t *seam_attr_ints(const seam_node *node, const char *name, int *n);
+const float *seam_attr_floats(const seam_node *node, const char *name, int *n);
+
+#endif

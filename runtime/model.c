@@ -1,0 +1,137 @@
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/error.h"
+#include "runtime/executor.h"
+#include "runtime/fold.h"
+#include "runtime/model.h"
+#include "runtime/onnx_import.h"
+#include "runtime/onnx_tensor.h"
+
+SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
+                                            seam_error *err) {
+  if (!bytes && size) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "model bytes are NULL");
+    return NULL;
+  }
+  seam_model *m = calloc(1, sizeof *m);
+  if (!m) {
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  m->graph = seam_onnx_import(bytes, size, base_dir, err);
+  if (!m->graph || seam_fold_constants(m->graph, err) != SEAM_OK) {
+    seam_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+SEAM_API seam_model *seam_model_load(const char *path, seam_error *err) {
+  if (!path) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "model path is NULL");
+    return NULL;
+  }
+  size_t size = 0;
+  void *bytes = seam_read_file(path, &size, err);
+  if (!bytes) return NULL;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", path);
+  seam_model *m = seam_model_load_memory(bytes, size, dirname(dir), err);
+  free(bytes);
+  if (!m) seam_error_prefix(err, "%s", path);
+  return m;
+}
+
+SEAM_API void seam_model_free(seam_model *m) {
+  if (!m) return;
+  seam_graph_free(m->graph);
+  free(m);
+}
+
+SEAM_API size_t seam_model_input_count(const seam_model *m) { return (size_t)m->graph->n_inputs; }
+SEAM_API size_t seam_model_output_count(const seam_model *m) { return (size_t)m->graph->n_outputs; }
+
+static void fill_info(const seam_value *v, seam_value_info *info) {
+  memset(info, 0, sizeof *info);
+  info->name = v->name;
+  info->dtype = v->dtype;
+  info->rank = v->rank;
+  for (int d = 0; d < v->rank && d < SEAM_MAX_RANK; d++) {
+    info->dims[d] = v->dims[d];
+    info->dim_names[d] = v->dim_names[d];
+  }
+}
+
+SEAM_API seam_status seam_model_input_info(const seam_model *m, size_t i, seam_value_info *info) {
+  if (!m || !info || i >= (size_t)m->graph->n_inputs) return SEAM_ERR_INVALID_ARGUMENT;
+  fill_info(&m->graph->values[m->graph->inputs[i]], info);
+  return SEAM_OK;
+}
+
+SEAM_API seam_status seam_model_output_info(const seam_model *m, size_t i, seam_value_info *info) {
+  if (!m || !info || i >= (size_t)m->graph->n_outputs) return SEAM_ERR_INVALID_ARGUMENT;
+  fill_info(&m->graph->values[m->graph->outputs[i]], info);
+  return SEAM_OK;
+}
+
+/* A given graph input must match the dtype and the fixed dims it declares. */
+static seam_status check_given(const seam_value *v, const seam_tensor *t, seam_error *err) {
+  if (v->dtype != SEAM_DTYPE_UNDEFINED && v->dtype != t->dtype)
+    return seam_fail(err, SEAM_ERR_SHAPE, "input '%s' must be %s, got %s", v->name,
+                     seam_dtype_name(v->dtype), seam_dtype_name(t->dtype));
+  if (v->rank < 0) return SEAM_OK;
+  bool ok = v->rank == t->rank;
+  for (int d = 0; ok && d < v->rank; d++) ok = v->dims[d] < 0 || v->dims[d] == t->dims[d];
+  if (!ok) {
+    char want[160], got[160];
+    return seam_fail(err, SEAM_ERR_SHAPE, "input '%s' must have shape %s (-1: any), got %s", v->name,
+                     seam_shape_str(v->rank, v->dims, want, sizeof want),
+                     seam_shape_str(t->rank, t->dims, got, sizeof got));
+  }
+  return SEAM_OK;
+}
+
+SEAM_API seam_status seam_model_run(const seam_model *m, size_t n_inputs,
+                                    const char *const *input_names,
+                                    const seam_tensor *const *inputs, size_t n_outputs,
+                                    const char *const *output_names, seam_tensor **outputs,
+                                    seam_error *err) {
+  if (!m || (n_inputs && (!input_names || !inputs)) || (n_outputs && !outputs))
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "NULL model, names or tensors");
+  const seam_graph *g = m->graph;
+  if (!output_names && n_outputs != (size_t)g->n_outputs)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the model has %d outputs, %zu requested",
+                     g->n_outputs, n_outputs);
+  int *given = malloc(sizeof(int) * (n_inputs + 1)), *wanted = malloc(sizeof(int) * (n_outputs + 1));
+  seam_status st = SEAM_OK;
+  if (!given || !wanted) {
+    st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < n_inputs; i++) {
+    if (!input_names[i] || !inputs[i] || (given[i] = seam_graph_find_value(g, input_names[i])) < 0) {
+      st = seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'",
+                     input_names[i] ? input_names[i] : "(null)");
+      goto out;
+    }
+    if ((st = check_given(&g->values[given[i]], inputs[i], err)) != SEAM_OK) goto out;
+  }
+  for (size_t i = 0; i < n_outputs; i++) {
+    if (!output_names) {
+      wanted[i] = g->outputs[i];
+    } else if (!output_names[i] || (wanted[i] = seam_graph_find_value(g, output_names[i])) < 0) {
+      st = seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'",
+                     output_names[i] ? output_names[i] : "(null)");
+      goto out;
+    }
+  }
+  st = seam_graph_execute(g, (int)n_inputs, given, inputs, (int)n_outputs, wanted, outputs, NULL, err);
+out:
+  free(given);
+  free(wanted);
+  return st;
+}

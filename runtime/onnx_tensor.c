@@ -1,0 +1,167 @@
+#include "runtime/onnx_tensor.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/error.h"
+
+void *seam_read_file(const char *path, size_t *size, seam_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    seam_fail(err, SEAM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  void *buf = NULL;
+  long len = -1;
+  if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
+  if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    seam_fail(err, SEAM_ERR_IO, "cannot read '%s': not a regular file", path);
+    goto out;
+  }
+  buf = malloc(len > 0 ? (size_t)len : 1);
+  if (!buf) {
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading '%s' (%ld bytes)", path, len);
+    goto out;
+  }
+  if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+    seam_fail(err, SEAM_ERR_IO, "short read on '%s'", path);
+    free(buf);
+    buf = NULL;
+    goto out;
+  }
+  *size = (size_t)len;
+out:
+  fclose(f);
+  return buf;
+}
+
+/* External data: the location is relative to the model's folder and must not
+ * climb out of it. */
+static seam_status read_external(const Onnx__TensorProto *p, const char *base_dir, void *dst,
+                                 size_t nbytes, seam_error *err) {
+  const char *location = NULL;
+  long long offset = 0, length = -1;
+  for (size_t i = 0; i < p->n_external_data; i++) {
+    const Onnx__StringStringEntryProto *e = p->external_data[i];
+    if (!e->key || !e->value) continue;
+    if (strcmp(e->key, "location") == 0) location = e->value;
+    else if (strcmp(e->key, "offset") == 0) offset = strtoll(e->value, NULL, 10);
+    else if (strcmp(e->key, "length") == 0) length = strtoll(e->value, NULL, 10);
+  }
+  if (!location || !*location)
+    return seam_fail(err, SEAM_ERR_PARSE, "external data without a location");
+  if (!base_dir)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
+                     "external data '%s' needs the model's folder (load from a file)", location);
+  if (location[0] == '/' || strstr(location, ".."))
+    return seam_fail(err, SEAM_ERR_PARSE, "external data location '%s' leaves the model folder",
+                     location);
+  if (offset < 0 || (length >= 0 && (size_t)length != nbytes))
+    return seam_fail(err, SEAM_ERR_PARSE,
+                     "external data '%s': length %lld does not match the %zu bytes of its dims",
+                     location, length, nbytes);
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/%s", base_dir, location) >= (int)sizeof path)
+    return seam_fail(err, SEAM_ERR_IO, "external data path too long");
+  FILE *f = fopen(path, "rb");
+  if (!f) return seam_fail(err, SEAM_ERR_IO, "cannot open external data '%s': %s", path, strerror(errno));
+  seam_status st = SEAM_OK;
+  if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(dst, 1, nbytes, f) != nbytes)
+    st = seam_fail(err, SEAM_ERR_PARSE, "external data '%s' is shorter than offset %lld + %zu bytes",
+                   path, offset, nbytes);
+  fclose(f);
+  return st;
+}
+
+/* Typed repeated fields: which field holds which dtype is fixed by onnx.proto. */
+static seam_status copy_typed(const Onnx__TensorProto *p, seam_tensor *t, seam_error *err) {
+  size_t n = (size_t)t->count, have;
+  switch (t->dtype) {
+  case SEAM_DTYPE_FLOAT32: have = p->n_float_data; break;
+  case SEAM_DTYPE_INT64: have = p->n_int64_data; break;
+  case SEAM_DTYPE_FLOAT64: have = p->n_double_data; break;
+  case SEAM_DTYPE_UINT32:
+  case SEAM_DTYPE_UINT64: have = p->n_uint64_data; break;
+  default: have = p->n_int32_data; break;
+  }
+  if (have != n)
+    return seam_fail(err, SEAM_ERR_PARSE, "tensor holds %zu values but its dims need %zu", have, n);
+  for (size_t i = 0; i < n; i++) {
+    switch (t->dtype) {
+    case SEAM_DTYPE_FLOAT32: ((float *)t->data)[i] = p->float_data[i]; break;
+    case SEAM_DTYPE_INT64: ((int64_t *)t->data)[i] = p->int64_data[i]; break;
+    case SEAM_DTYPE_FLOAT64: ((double *)t->data)[i] = p->double_data[i]; break;
+    case SEAM_DTYPE_UINT32: ((uint32_t *)t->data)[i] = (uint32_t)p->uint64_data[i]; break;
+    case SEAM_DTYPE_UINT64: ((uint64_t *)t->data)[i] = p->uint64_data[i]; break;
+    case SEAM_DTYPE_FLOAT16:
+    case SEAM_DTYPE_UINT16: ((uint16_t *)t->data)[i] = (uint16_t)p->int32_data[i]; break;
+    case SEAM_DTYPE_INT16: ((int16_t *)t->data)[i] = (int16_t)p->int32_data[i]; break;
+    case SEAM_DTYPE_INT32: ((int32_t *)t->data)[i] = p->int32_data[i]; break;
+    case SEAM_DTYPE_INT8: ((int8_t *)t->data)[i] = (int8_t)p->int32_data[i]; break;
+    case SEAM_DTYPE_UINT8: ((uint8_t *)t->data)[i] = (uint8_t)p->int32_data[i]; break;
+    case SEAM_DTYPE_BOOL: ((uint8_t *)t->data)[i] = p->int32_data[i] != 0; break;
+    default: return seam_fail(err, SEAM_ERR_UNSUPPORTED, "dtype %d", (int)t->dtype);
+    }
+  }
+  return SEAM_OK;
+}
+
+seam_tensor *seam_tensor_from_onnx(const Onnx__TensorProto *p, const char *base_dir,
+                                   seam_error *err) {
+  const char *name = p->name ? p->name : "";
+  seam_dtype dtype = (seam_dtype)p->data_type;
+  if (seam_dtype_size(dtype) == 0) {
+    seam_fail(err, SEAM_ERR_UNSUPPORTED, "tensor '%s': ONNX data type %d is not supported", name,
+              (int)p->data_type);
+    return NULL;
+  }
+  if (p->n_dims > SEAM_MAX_RANK) {
+    seam_fail(err, SEAM_ERR_UNSUPPORTED, "tensor '%s': rank %zu exceeds %d", name, p->n_dims,
+              SEAM_MAX_RANK);
+    return NULL;
+  }
+  if (p->segment) {
+    seam_fail(err, SEAM_ERR_UNSUPPORTED, "tensor '%s': segmented tensors are not supported", name);
+    return NULL;
+  }
+  seam_tensor *t = seam_tensor_new_shell();
+  if (!t) {
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  if (seam_tensor_set_shape(t, dtype, (int)p->n_dims, p->dims, err) != SEAM_OK ||
+      seam_tensor_alloc(t, err) != SEAM_OK)
+    goto fail;
+  size_t nbytes = seam_tensor_nbytes(t);
+  if (p->has_data_location && p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+    if (read_external(p, base_dir, t->data, nbytes, err) != SEAM_OK) goto fail;
+  } else if (p->has_raw_data) {
+    if (p->raw_data.len != nbytes) {
+      seam_fail(err, SEAM_ERR_PARSE, "raw_data has %zu bytes but its dims need %zu", p->raw_data.len,
+                nbytes);
+      goto fail;
+    }
+    if (nbytes) memcpy(t->data, p->raw_data.data, nbytes); /* ONNX raw data is little-endian, as are seam's targets */
+  } else if (copy_typed(p, t, err) != SEAM_OK) {
+    goto fail;
+  }
+  return t;
+fail:
+  seam_error_prefix(err, "tensor '%s'", name);
+  seam_tensor_free(t);
+  return NULL;
+}
+
+seam_tensor *seam_tensor_from_onnx_bytes(const void *bytes, size_t size, seam_error *err) {
+  Onnx__TensorProto *p = onnx__tensor_proto__unpack(NULL, size, bytes);
+  if (!p) {
+    seam_fail(err, SEAM_ERR_PARSE, "not a valid serialized TensorProto (%zu bytes)", size);
+    return NULL;
+  }
+  seam_tensor *t = seam_tensor_from_onnx(p, NULL, err);
+  onnx__tensor_proto__free_unpacked(p, NULL);
+  return t;
+}

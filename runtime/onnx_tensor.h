@@ -1,0 +1,21 @@
+/* Converting ONNX TensorProto messages into seam tensors. */
+#ifndef SEAM_RUNTIME_ONNX_TENSOR_H
+#define SEAM_RUNTIME_ONNX_TENSOR_H
+
+#include "onnx/onnx.pb-c.h"
+#include "runtime/tensor.h"
+
+/* Reads every storage form exporters use: raw_data, the typed repeated
+ * fields, and external data (base_dir resolves relative locations; may be
+ * NULL, which refuses external data). Sizes are checked against dims before
+ * any copy. */
+seam_tensor *seam_tensor_from_onnx(const Onnx__TensorProto *proto, const char *base_dir,
+                                   seam_error *err);
+
+/* Parses a serialized TensorProto (the conformance data's .pb files). */
+seam_tensor *seam_tensor_from_onnx_bytes(const void *bytes, size_t size, seam_error *err);
+
+/* Reads a whole file into memory; *size gets its length. Caller frees. */
+void *seam_read_file(const char *path, size_t *size, seam_error *err);
+
+#endif
