@@ -44,6 +44,23 @@ static int intern_value(builder *b, const char *name) {
 }
 
 /* Declared dtype and shape of a graph input/output/value_info entry. */
+/* Sequences, maps and optionals are not tensors; seam runs tensor graphs only. */
+static seam_status check_tensor_type(builder *b, const Onnx__ValueInfoProto *vi, const char *role) {
+  if (!vi->type) return SEAM_OK;
+  if (vi->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE) {
+    const Onnx__TypeProto__Tensor *tt = vi->type->tensor_type;
+    if (tt->has_elem_type && tt->elem_type != 0 && seam_dtype_size((seam_dtype)tt->elem_type) == 0)
+      return seam_fail(b->err, SEAM_ERR_UNSUPPORTED, "graph %s '%s' has ONNX data type %d, which seam cannot hold",
+                       role, vi->name ? vi->name : "", (int)tt->elem_type);
+    return SEAM_OK;
+  }
+  static const char *const kinds[] = {"untyped value", "tensor", "?", "?", "sequence", "map", "?",
+                                      "?", "sparse tensor", "optional"};
+  int k = (int)vi->type->value_case;
+  return seam_fail(b->err, SEAM_ERR_UNSUPPORTED, "graph %s '%s' is a %s, not a tensor", role,
+                   vi->name ? vi->name : "", k >= 0 && k < 10 ? kinds[k] : "non-tensor type");
+}
+
 static void read_type(seam_value *val, const Onnx__ValueInfoProto *vi) {
   if (!vi->type || vi->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE) return;
   const Onnx__TypeProto__Tensor *tt = vi->type->tensor_type;
@@ -258,6 +275,7 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
     int v = intern_value(b, gp->input[i]->name);
     if (v < 0) return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
     if (g->values[v].constant) continue; /* an initializer listed as input: a default, kept constant */
+    if ((st = check_tensor_type(b, gp->input[i], "input")) != SEAM_OK) return st;
     read_type(&g->values[v], gp->input[i]);
     g->inputs[g->n_inputs++] = v;
   }
@@ -272,6 +290,7 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
   for (size_t i = 0; i < gp->n_output; i++) {
     int v = seam_graph_find_value(g, gp->output[i]->name ? gp->output[i]->name : "");
     if (v < 0) return seam_fail(b->err, SEAM_ERR_PARSE, "graph output '%s' is never produced", gp->output[i]->name);
+    if ((st = check_tensor_type(b, gp->output[i], "output")) != SEAM_OK) return st;
     if (!g->values[v].constant) read_type(&g->values[v], gp->output[i]);
     g->outputs[g->n_outputs++] = v;
   }

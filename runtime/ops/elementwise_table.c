@@ -1,5 +1,80 @@
-#include "runtime/ops/op.h"
+/* The elementwise family: unary math and activations, broadcasting
+ * arithmetic and comparisons, logic, Where, Cast. */
+#include "runtime/ops/elementwise.h"
+
+#define UNARY(op) {op, seam_ew_unary_infer, seam_ew_unary_run}
+#define ARITH(op) {op, seam_ew_arith_infer, seam_ew_arith_run}
+#define COMPARE(op) {op, seam_ew_compare_infer, seam_ew_compare_run}
 
 const seam_op_def seam_ops_elementwise[] = {
+    /* arith.c */
+    ARITH("Add"),
+    ARITH("Sub"),
+    ARITH("Mul"),
+    ARITH("Div"),
+    ARITH("Mod"),
+    ARITH("Max"),
+    ARITH("Min"),
+    ARITH("Sum"),
+    ARITH("Mean"),
+    ARITH("BitShift"),
+    {"Pow", seam_ew_pow_infer, seam_ew_pow_run},
+    /* unary.c */
+    UNARY("Relu"),
+    UNARY("LeakyRelu"),
+    UNARY("Elu"),
+    UNARY("Selu"),
+    UNARY("Celu"),
+    UNARY("ThresholdedRelu"),
+    UNARY("Sigmoid"),
+    UNARY("HardSigmoid"),
+    UNARY("HardSwish"),
+    UNARY("Softplus"),
+    UNARY("Softsign"),
+    UNARY("Mish"),
+    UNARY("Tanh"),
+    UNARY("Erf"),
+    UNARY("Exp"),
+    UNARY("Log"),
+    UNARY("Sqrt"),
+    UNARY("Neg"),
+    UNARY("Abs"),
+    UNARY("Reciprocal"),
+    UNARY("Floor"),
+    UNARY("Ceil"),
+    UNARY("Round"),
+    UNARY("Sign"),
+    UNARY("Sin"),
+    UNARY("Cos"),
+    UNARY("Tan"),
+    UNARY("Asin"),
+    UNARY("Acos"),
+    UNARY("Atan"),
+    UNARY("Sinh"),
+    UNARY("Cosh"),
+    UNARY("Asinh"),
+    UNARY("Acosh"),
+    UNARY("Atanh"),
+    UNARY("IsNaN"),
+    UNARY("IsInf"),
+    {"PRelu", seam_ew_prelu_infer, seam_ew_prelu_run},
+    {"Clip", seam_ew_clip_infer, seam_ew_clip_run},
+    /* identity.c */
+    {"Identity", seam_ew_identity_infer, seam_ew_identity_run},
+    {"Dropout", seam_ew_dropout_infer, seam_ew_dropout_run},
+    /* logic.c */
+    COMPARE("Equal"),
+    COMPARE("Less"),
+    COMPARE("Greater"),
+    COMPARE("LessOrEqual"),
+    COMPARE("GreaterOrEqual"),
+    COMPARE("And"),
+    COMPARE("Or"),
+    COMPARE("Xor"),
+    {"Not", seam_ew_not_infer, seam_ew_not_run},
+    {"Where", seam_ew_where_infer, seam_ew_where_run},
+    /* cast.c */
+    {"Cast", seam_ew_cast_infer, seam_ew_cast_run},
+    {"CastLike", seam_ew_castlike_infer, seam_ew_cast_run},
     {NULL, NULL, NULL},
 };

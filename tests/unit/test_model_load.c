@@ -1,0 +1,202 @@
+/* Loading models: storage forms of initializers, symbolic dims, and clear
+ * refusals for corrupt files and unsupported operators. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/model.h"
+#include "runtime/tensor.h"
+#include "seam/seam.h"
+#include "tests/unit/onnx_builder.h"
+#include "tests/unit/unit.h"
+
+static const float weights[6] = {1.5f, -2.0f, 3.25f, 0.0f, -0.5f, 7.0f};
+static const int64_t w_dims[2] = {2, 3};
+
+/* A model whose output is X + W, W stored as given. */
+static tb_model *add_model(tb_storage storage, const char *dir) {
+  tb_model *b = tb_new(13);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 2, w_dims);
+  tb_init_f32(b, "W", 2, w_dims, weights, storage, dir);
+  tb_node(b, "Add", "add", "X,W", "Y");
+  tb_output(b, "Y");
+  return b;
+}
+
+static seam_model *load_add_model(tb_storage storage, const char *dir, seam_error *err) {
+  tb_model *b = add_model(storage, dir);
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  seam_model *m = seam_model_load_memory(bytes, size, dir, err);
+  tb_free(b);
+  return m;
+}
+
+static void check_add_model(seam_model *m) {
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 2, w_dims, NULL);
+  float *xd = seam_tensor_data(x);
+  for (int i = 0; i < 6; i++) xd[i] = (float)i;
+  const char *in_name = "X";
+  seam_tensor *y = NULL;
+  seam_error err = {0};
+  CU_ASSERT_EQUAL_FATAL(seam_model_run(m, 1, &in_name, (const seam_tensor *const *)&x, 1, NULL, &y, &err), SEAM_OK);
+  const float *yd = seam_tensor_data(y);
+  for (int i = 0; i < 6; i++) CU_ASSERT_EQUAL(yd[i], (float)i + weights[i]);
+  seam_tensor_free(x);
+  seam_tensor_free(y);
+}
+
+static void test_raw_and_typed_initializers(void) {
+  seam_error err = {0};
+  seam_model *m = load_add_model(TB_RAW, NULL, &err);
+  check_add_model(m);
+  seam_model_free(m);
+  m = load_add_model(TB_TYPED, NULL, &err);
+  check_add_model(m);
+  seam_model_free(m);
+}
+
+static void test_external_data(void) {
+  char dir[] = "/tmp/seam-test-XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  seam_error err = {0};
+  seam_model *m = load_add_model(TB_EXTERNAL, dir, &err);
+  check_add_model(m);
+  seam_model_free(m);
+  /* A truncated external file is refused, not read past its end. */
+  char path[1100];
+  snprintf(path, sizeof path, "%s/W.bin", dir);
+  tb_model *b = add_model(TB_EXTERNAL, dir);
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  CU_ASSERT_EQUAL(truncate(path, 10), 0);
+  m = seam_model_load_memory(bytes, size, dir, &err);
+  tb_free(b);
+  CU_ASSERT_PTR_NULL(m);
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "W"));
+  unlink(path);
+  rmdir(dir);
+}
+
+static void test_corrupt_and_truncated_files(void) {
+  seam_error err = {0};
+  const char garbage[] = "this is not a protobuf \xff\xff\xff\xff\xff";
+  CU_ASSERT_PTR_NULL(seam_model_load_memory(garbage, sizeof garbage, NULL, &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_PARSE);
+
+  tb_model *b = add_model(TB_RAW, NULL);
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  /* Every truncation is refused cleanly (or, when it cuts only trailing
+   * fields, yields a model that still loads) — never a crash. */
+  for (size_t cut = 0; cut < size; cut++) {
+    seam_model *m = seam_model_load_memory(bytes, cut, NULL, &err);
+    if (m) seam_model_free(m);
+    else CU_ASSERT_NOT_EQUAL(err.status, SEAM_OK);
+  }
+  tb_free(b);
+
+  CU_ASSERT_PTR_NULL(seam_model_load("/nonexistent/model.onnx", &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_IO);
+}
+
+static void test_unsupported_operator_is_named(void) {
+  tb_model *b = tb_new(13);
+  int64_t dims[1] = {4};
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 1, dims);
+  tb_node(b, "Relu", "first", "X", "A");
+  tb_node(b, "FancyAttention", "attn_7", "A", "Y");
+  tb_output(b, "Y");
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  seam_error err = {0};
+  CU_ASSERT_PTR_NULL(seam_model_load_memory(bytes, size, NULL, &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_UNSUPPORTED);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "FancyAttention"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "attn_7"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "opset 13"));
+  tb_free(b);
+}
+
+static void test_dangling_input_and_cycle(void) {
+  int64_t dims[1] = {4};
+  seam_error err = {0};
+  size_t size;
+  tb_model *b = tb_new(13);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 1, dims);
+  tb_node(b, "Add", "add", "X,nowhere", "Y");
+  tb_output(b, "Y");
+  const void *bytes = tb_bytes(b, &size);
+  CU_ASSERT_PTR_NULL(seam_model_load_memory(bytes, size, NULL, &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nowhere"));
+  tb_free(b);
+
+  b = tb_new(13);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 1, dims);
+  tb_node(b, "Add", "a", "X,C", "B");
+  tb_node(b, "Relu", "b", "B", "C");
+  tb_output(b, "C");
+  bytes = tb_bytes(b, &size);
+  CU_ASSERT_PTR_NULL(seam_model_load_memory(bytes, size, NULL, &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "cycle"));
+  tb_free(b);
+}
+
+static void test_symbolic_dims_and_input_checks(void) {
+  int64_t dims[2] = {-1, 3};
+  tb_model *b = tb_new(13);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 2, dims);
+  tb_node(b, "Relu", "relu", "X", "Y");
+  tb_output(b, "Y");
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  seam_error err = {0};
+  seam_model *m = seam_model_load_memory(bytes, size, NULL, &err);
+  tb_free(b);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  seam_value_info info;
+  CU_ASSERT_EQUAL(seam_model_input_info(m, 0, &info), SEAM_OK);
+  CU_ASSERT_EQUAL(info.rank, 2);
+  CU_ASSERT_EQUAL(info.dims[0], -1);
+  CU_ASSERT_STRING_EQUAL(info.dim_names[0], "d0");
+  const char *name = "X";
+  for (int64_t n = 1; n <= 5; n += 4) {
+    int64_t x_dims[2] = {n, 3};
+    seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 2, x_dims, NULL), *y = NULL;
+    CU_ASSERT_EQUAL(seam_model_run(m, 1, &name, (const seam_tensor *const *)&x, 1, NULL, &y, &err), SEAM_OK);
+    CU_ASSERT_EQUAL(seam_tensor_dims(y)[0], n);
+    seam_tensor_free(x);
+    seam_tensor_free(y);
+  }
+  /* Wrong fixed dim and wrong dtype are refused with SEAM_ERR_SHAPE. */
+  int64_t bad_dims[2] = {2, 4};
+  seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 2, bad_dims, NULL), *y = NULL;
+  CU_ASSERT_EQUAL(seam_model_run(m, 1, &name, (const seam_tensor *const *)&x, 1, NULL, &y, &err), SEAM_ERR_SHAPE);
+  CU_ASSERT_PTR_NULL(y);
+  seam_tensor_free(x);
+  int64_t ok_dims[2] = {2, 3};
+  x = seam_tensor_create(SEAM_DTYPE_INT64, 2, ok_dims, NULL);
+  CU_ASSERT_EQUAL(seam_model_run(m, 1, &name, (const seam_tensor *const *)&x, 1, NULL, &y, &err), SEAM_ERR_SHAPE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "float32"));
+  seam_tensor_free(x);
+  seam_model_free(m);
+}
+
+void seam_register_tests(void) {
+  static CU_TestInfo tests[] = {
+      {"raw and typed initializers", test_raw_and_typed_initializers},
+      {"external data", test_external_data},
+      {"corrupt and truncated files", test_corrupt_and_truncated_files},
+      {"unsupported operator is named", test_unsupported_operator_is_named},
+      {"dangling input and cycle", test_dangling_input_and_cycle},
+      {"symbolic dims and input checks", test_symbolic_dims_and_input_checks},
+      CU_TEST_INFO_NULL,
+  };
+  SEAM_ADD_SUITE("model load", tests);
+}
