@@ -13,10 +13,12 @@
 static void run_usage(FILE *out) {
   fprintf(out,
           "usage: seam run --model M.onnx --input X.npy [--input name=Y.npy ...]\n"
-          "                [--output OUT.npy | --output name=OUT.npy ...]\n\n"
+          "                [--output OUT.npy | --output name=OUT.npy ...] [--labels FILE]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
-          "model has, and a batch of N samples runs on a model fixed to batch 1.\n");
+          "model has, and a batch of N samples runs on a model fixed to batch 1.\n"
+          "--labels names the classes (one per line) of a classifier's first output and\n"
+          "prints each sample's top class with its softmax probability.\n");
 }
 
 typedef struct run_args {
@@ -25,6 +27,7 @@ typedef struct run_args {
   int n_inputs;
   char *output_names[MAX_IO], *output_paths[MAX_IO];
   int n_outputs;
+  const char *labels;
 } run_args;
 
 static int parse_args(int argc, char **argv, run_args *a) {
@@ -41,6 +44,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
     char *val = argv[++i];
     if (strcmp(opt, "--model") == 0) {
       a->model = val;
+    } else if (strcmp(opt, "--labels") == 0) {
+      a->labels = val;
     } else if (strcmp(opt, "--input") == 0 && a->n_inputs < MAX_IO) {
       cli_split_named(val, &a->input_names[a->n_inputs], &a->input_paths[a->n_inputs]);
       a->n_inputs++;
@@ -100,6 +105,36 @@ static void print_summary(const char *name, const seam_tensor *t) {
     for (int64_t k = 0; k < t->count; k++) printf(" %g", seam_tensor_get_f64(t, k));
   }
   printf("\n");
+}
+
+/* Prints the top class of each row of a [N, K] float32 output. */
+static int print_top_classes(const seam_tensor *t, const char *labels_path) {
+  FILE *f = fopen(labels_path, "r");
+  if (!f) {
+    fprintf(stderr, "seam run: cannot read labels '%s'\n", labels_path);
+    return 1;
+  }
+  char names[1024][64];
+  int n_names = 0;
+  while (n_names < 1024 && fgets(names[n_names], sizeof names[0], f)) {
+    names[n_names][strcspn(names[n_names], "\r\n")] = '\0';
+    n_names++;
+  }
+  fclose(f);
+  if (t->dtype != SEAM_DTYPE_FLOAT32 || t->rank != 2 || t->dims[1] != n_names) {
+    fprintf(stderr, "seam run: --labels needs a float32 [N, %d] first output\n", n_names);
+    return 1;
+  }
+  for (int64_t b = 0; b < t->dims[0]; b++) {
+    const float *row = (const float *)t->data + b * t->dims[1];
+    int64_t best = 0;
+    for (int64_t k = 1; k < t->dims[1]; k++)
+      if (row[k] > row[best]) best = k;
+    double sum = 0;
+    for (int64_t k = 0; k < t->dims[1]; k++) sum += exp((double)row[k] - row[best]);
+    printf("  sample %3lld: %-16s p=%.3f\n", (long long)b, names[best], 1.0 / sum);
+  }
+  return 0;
 }
 
 /* Runs the model once per sample of batched inputs and stacks the outputs. */
@@ -198,6 +233,7 @@ int cmd_run(int argc, char **argv) {
     seam_model_output_info(m, o, &info);
     print_summary(info.name, outputs[o]);
   }
+  if (a.labels && print_top_classes(outputs[0], a.labels) != 0) goto done;
   for (int k = 0; k < a.n_outputs; k++) {
     size_t o = 0;
     if (a.output_names[k]) {

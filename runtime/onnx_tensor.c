@@ -1,6 +1,7 @@
 #include "runtime/onnx_tensor.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,18 +78,19 @@ static seam_status read_external(const Onnx__TensorProto *p, const char *base_di
 }
 
 /* Typed repeated fields: which field holds which dtype is fixed by onnx.proto. */
-static seam_status copy_typed(const Onnx__TensorProto *p, seam_tensor *t, seam_error *err) {
-  size_t n = (size_t)t->count, have;
-  switch (t->dtype) {
-  case SEAM_DTYPE_FLOAT32: have = p->n_float_data; break;
-  case SEAM_DTYPE_INT64: have = p->n_int64_data; break;
-  case SEAM_DTYPE_FLOAT64: have = p->n_double_data; break;
+static size_t typed_count(const Onnx__TensorProto *p, seam_dtype dtype) {
+  switch (dtype) {
+  case SEAM_DTYPE_FLOAT32: return p->n_float_data;
+  case SEAM_DTYPE_INT64: return p->n_int64_data;
+  case SEAM_DTYPE_FLOAT64: return p->n_double_data;
   case SEAM_DTYPE_UINT32:
-  case SEAM_DTYPE_UINT64: have = p->n_uint64_data; break;
-  default: have = p->n_int32_data; break;
+  case SEAM_DTYPE_UINT64: return p->n_uint64_data;
+  default: return p->n_int32_data;
   }
-  if (have != n)
-    return seam_fail(err, SEAM_ERR_PARSE, "tensor holds %zu values but its dims need %zu", have, n);
+}
+
+static seam_status copy_typed(const Onnx__TensorProto *p, seam_tensor *t, seam_error *err) {
+  size_t n = (size_t)t->count;
   for (size_t i = 0; i < n; i++) {
     switch (t->dtype) {
     case SEAM_DTYPE_FLOAT32: ((float *)t->data)[i] = p->float_data[i]; break;
@@ -132,18 +134,24 @@ seam_tensor *seam_tensor_from_onnx(const Onnx__TensorProto *p, const char *base_
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
-  if (seam_tensor_set_shape(t, dtype, (int)p->n_dims, p->dims, err) != SEAM_OK ||
-      seam_tensor_alloc(t, err) != SEAM_OK)
-    goto fail;
+  if (seam_tensor_set_shape(t, dtype, (int)p->n_dims, p->dims, err) != SEAM_OK) goto fail;
   size_t nbytes = seam_tensor_nbytes(t);
-  if (p->has_data_location && p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+  bool external = p->has_data_location && p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+  /* Check the stored size against the dims before allocating: dims in a
+   * corrupt file must not decide how much memory seam asks for. */
+  if (!external && p->has_raw_data && p->raw_data.len != nbytes) {
+    seam_fail(err, SEAM_ERR_PARSE, "raw_data has %zu bytes but its dims need %zu", p->raw_data.len, nbytes);
+    goto fail;
+  }
+  if (!external && !p->has_raw_data && typed_count(p, dtype) != (size_t)t->count) {
+    seam_fail(err, SEAM_ERR_PARSE, "tensor holds %zu values but its dims need %lld", typed_count(p, dtype),
+              (long long)t->count);
+    goto fail;
+  }
+  if (seam_tensor_alloc(t, err) != SEAM_OK) goto fail;
+  if (external) {
     if (read_external(p, base_dir, t->data, nbytes, err) != SEAM_OK) goto fail;
   } else if (p->has_raw_data) {
-    if (p->raw_data.len != nbytes) {
-      seam_fail(err, SEAM_ERR_PARSE, "raw_data has %zu bytes but its dims need %zu", p->raw_data.len,
-                nbytes);
-      goto fail;
-    }
     if (nbytes) memcpy(t->data, p->raw_data.data, nbytes); /* ONNX raw data is little-endian, as are seam's targets */
   } else if (copy_typed(p, t, err) != SEAM_OK) {
     goto fail;

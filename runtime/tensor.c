@@ -179,6 +179,14 @@ SEAM_API size_t seam_tensor_nbytes(const seam_tensor *t) {
 SEAM_API void *seam_tensor_data(seam_tensor *t) { return t->data; }
 SEAM_API const void *seam_tensor_data_const(const seam_tensor *t) { return t->data; }
 
+/* 2^63 is the first double above INT64_MAX. */
+static int64_t saturate_f64_to_i64(double v) {
+  if (v != v) return 0;
+  if (v >= 9223372036854775807.0) return INT64_MAX;
+  if (v <= -9223372036854775808.0) return INT64_MIN;
+  return (int64_t)v;
+}
+
 double seam_tensor_get_f64(const seam_tensor *t, int64_t i) {
   switch (t->dtype) {
   case SEAM_DTYPE_FLOAT32: return ((const float *)t->data)[i];
@@ -198,25 +206,38 @@ int64_t seam_tensor_get_i64(const seam_tensor *t, int64_t i) {
   case SEAM_DTYPE_UINT32: return ((const uint32_t *)t->data)[i];
   case SEAM_DTYPE_INT64: return ((const int64_t *)t->data)[i];
   case SEAM_DTYPE_UINT64: return (int64_t)((const uint64_t *)t->data)[i];
-  case SEAM_DTYPE_FLOAT32: return (int64_t)((const float *)t->data)[i];
-  case SEAM_DTYPE_FLOAT64: return (int64_t)((const double *)t->data)[i];
+  case SEAM_DTYPE_FLOAT32: return saturate_f64_to_i64(((const float *)t->data)[i]);
+  case SEAM_DTYPE_FLOAT64: return saturate_f64_to_i64(((const double *)t->data)[i]);
   default: return 0;
   }
+}
+
+/* Converts to an integer type with saturation (NaN → 0): an out-of-range
+ * float-to-integer conversion is undefined behaviour in C. */
+static int64_t saturate_i64(double v, double lo, double hi) {
+  if (v != v) return 0;
+  if (v <= lo) return (int64_t)lo;
+  if (v >= hi) return (int64_t)hi;
+  return (int64_t)v;
 }
 
 void seam_tensor_set_f64(seam_tensor *t, int64_t i, double v) {
   switch (t->dtype) {
   case SEAM_DTYPE_FLOAT32: ((float *)t->data)[i] = (float)v; break;
   case SEAM_DTYPE_FLOAT64: ((double *)t->data)[i] = v; break;
-  case SEAM_DTYPE_UINT8: ((uint8_t *)t->data)[i] = (uint8_t)v; break;
+  case SEAM_DTYPE_UINT8: ((uint8_t *)t->data)[i] = (uint8_t)saturate_i64(v, 0, UINT8_MAX); break;
   case SEAM_DTYPE_BOOL: ((uint8_t *)t->data)[i] = v != 0; break;
-  case SEAM_DTYPE_INT8: ((int8_t *)t->data)[i] = (int8_t)v; break;
-  case SEAM_DTYPE_UINT16: ((uint16_t *)t->data)[i] = (uint16_t)v; break;
-  case SEAM_DTYPE_INT16: ((int16_t *)t->data)[i] = (int16_t)v; break;
-  case SEAM_DTYPE_INT32: ((int32_t *)t->data)[i] = (int32_t)v; break;
-  case SEAM_DTYPE_UINT32: ((uint32_t *)t->data)[i] = (uint32_t)v; break;
-  case SEAM_DTYPE_INT64: ((int64_t *)t->data)[i] = (int64_t)v; break;
-  case SEAM_DTYPE_UINT64: ((uint64_t *)t->data)[i] = (uint64_t)v; break;
+  case SEAM_DTYPE_INT8: ((int8_t *)t->data)[i] = (int8_t)saturate_i64(v, INT8_MIN, INT8_MAX); break;
+  case SEAM_DTYPE_UINT16: ((uint16_t *)t->data)[i] = (uint16_t)saturate_i64(v, 0, UINT16_MAX); break;
+  case SEAM_DTYPE_INT16: ((int16_t *)t->data)[i] = (int16_t)saturate_i64(v, INT16_MIN, INT16_MAX); break;
+  case SEAM_DTYPE_INT32: ((int32_t *)t->data)[i] = (int32_t)saturate_i64(v, INT32_MIN, INT32_MAX); break;
+  case SEAM_DTYPE_UINT32: ((uint32_t *)t->data)[i] = (uint32_t)saturate_i64(v, 0, UINT32_MAX); break;
+  case SEAM_DTYPE_INT64:
+    ((int64_t *)t->data)[i] = saturate_f64_to_i64(v);
+    break;
+  case SEAM_DTYPE_UINT64:
+    ((uint64_t *)t->data)[i] = v != v || v <= 0 ? 0 : v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+    break;
   default: break;
   }
 }

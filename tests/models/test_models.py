@@ -113,6 +113,39 @@ def run_case(seam: Path, model_dir: Path, meta: dict, case: dict, tmp: Path,
     return err <= allowed, detail
 
 
+def run_seam(seam: Path, model: Path, x: np.ndarray, tmp: Path, tag: str,
+             timeout: float) -> np.ndarray | None:
+    """`seam run` on an array; the output array, or None when seam fails."""
+    x_path, y_path = tmp / f"{tag}_in.npy", tmp / f"{tag}_out.npy"
+    np.save(x_path, x)
+    proc = subprocess.run([str(seam), "run", "--model", str(model), "--input", str(x_path),
+                           "--output", str(y_path)], capture_output=True, text=True,
+                          timeout=timeout)
+    return np.load(y_path) if proc.returncode == 0 and y_path.is_file() else None
+
+
+def batch_cases(seam: Path, model_dir: Path, meta: dict, tmp: Path,
+                timeout: float) -> list[tuple[str, bool, str]]:
+    """The CLI's batch handling on a model whose batch dimension is fixed to 1:
+    a file without the batch dimension, and a batch of two different samples
+    (run sample by sample) must give what single runs give."""
+    case = meta["cases"][0]
+    x = np.load(model_dir / case["input"])
+    ref = np.load(model_dir / case["output"])
+    model = model_dir / meta["model"]
+    other = np.ascontiguousarray(x[..., ::-1])  # a second, different sample
+    results = []
+    y = run_seam(seam, model, x[0], tmp, "unbatched", timeout)
+    ok = y is not None and y.shape == ref.shape and np.allclose(y, ref, rtol=0, atol=RTOL * max(1.0, float(np.abs(ref).max())))
+    results.append(("input without batch dim", ok, "" if y is not None else "seam failed"))
+    single = run_seam(seam, model, other, tmp, "other", timeout)
+    both = run_seam(seam, model, np.concatenate([x, other]), tmp, "batch2", timeout)
+    ok = (both is not None and single is not None and y is not None and both.shape[0] == 2
+          and np.array_equal(both[1:], single) and np.array_equal(both[:1], y))
+    results.append(("batch of 2 on a batch-1 model", ok, "" if both is not None else "seam failed"))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seam", type=Path, required=True, help="path to the seam binary")
@@ -162,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{'PASS' if ok else 'FAIL'} {label:40s} {detail}", flush=True)
                 passed += ok
                 failed += not ok
+            if name == "mobilenet_v3_small":
+                for label, ok, detail in batch_cases(seam, model_dir, meta, tmp, args.timeout):
+                    print(f"{'PASS' if ok else 'FAIL'} {name}/{label:30s} {detail}", flush=True)
+                    passed += ok
+                    failed += not ok
 
     summary = f"{passed} passed, {failed} failed"
     if skipped:

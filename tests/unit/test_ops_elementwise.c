@@ -343,7 +343,8 @@ static void test_unary_int_and_errors(void) {
 
 static void test_prelu_unidirectional(void) {
   const int64_t dx[1] = {3}, ds[2] = {2, 3};
-  seam_tensor *x = make(SEAM_DTYPE_FLOAT32, 1, dx, NULL), *s = make(SEAM_DTYPE_FLOAT32, 2, ds, NULL);
+  seam_tensor *x = make(SEAM_DTYPE_FLOAT32, 1, dx, NULL);
+  seam_tensor *s = make(SEAM_DTYPE_FLOAT32, 2, ds, NULL);
   const seam_tensor *in[2] = {x, s};
   seam_tensor *out[1] = {NULL};
   seam_error err = {0};
@@ -412,8 +413,10 @@ static void test_clip(void) {
 static void test_dropout(void) {
   const int64_t d[1] = {3};
   const double xv[3] = {1, 2, 3}, half[1] = {0.5}, zero[1] = {0}, yes[1] = {1};
-  seam_tensor *x = make(SEAM_DTYPE_FLOAT32, 1, d, xv), *r_half = make(SEAM_DTYPE_FLOAT32, 0, NULL, half),
-              *r_zero = make(SEAM_DTYPE_FLOAT32, 0, NULL, zero), *t = make(SEAM_DTYPE_BOOL, 0, NULL, yes);
+  seam_tensor *x = make(SEAM_DTYPE_FLOAT32, 1, d, xv);
+  seam_tensor *r_half = make(SEAM_DTYPE_FLOAT32, 0, NULL, half);
+  seam_tensor *r_zero = make(SEAM_DTYPE_FLOAT32, 0, NULL, zero);
+  seam_tensor *t = make(SEAM_DTYPE_BOOL, 0, NULL, yes);
   const seam_tensor *in[3] = {x, r_half, t};
   seam_tensor *out[2] = {NULL, NULL};
   seam_error err = {0};
