@@ -65,7 +65,7 @@ static int64_t estimate_macs(const seam_model *m, char **dim_names, int64_t *dim
                                          (size_t)(v->rank > 0 ? v->rank : 0), dims, err)))
       goto out;
   }
-  seam_node_observer obs = {count_macs, &total};
+  seam_node_observer obs = {.after_node = count_macs, .user = &total};
   if (seam_graph_execute(g, g->n_inputs, g->inputs, (const seam_tensor *const *)inputs, g->n_outputs,
                          g->outputs, outputs, &obs, err) == SEAM_OK)
     macs = total;

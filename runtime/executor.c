@@ -36,7 +36,8 @@ seam_status seam_node_execute(const seam_node *node, const seam_tensor *const *i
   if ((st = node->op->infer(&ctx)) != SEAM_OK) goto done;
   for (int i = 0; i < node->n_outputs; i++)
     if (outputs[i] && (st = seam_tensor_alloc(outputs[i], err)) != SEAM_OK) goto done;
-  st = node->op->run(&ctx);
+  if ((st = node->op->run(&ctx)) == SEAM_OK && node->act.kind != SEAM_ACT_NONE && outputs[0])
+    seam_activation_apply(&node->act, outputs[0]);
 done:
   if (st != SEAM_OK) {
     seam_error_prefix(err, "node '%s' (%s, opset %d)", node->name, node->op_type, node->opset);
@@ -142,6 +143,7 @@ seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *give
     const seam_node *node = &g->nodes[i];
     for (int k = 0; k < node->n_inputs; k++)
       node_in[k] = node->inputs[k] >= 0 ? values[node->inputs[k]] : NULL;
+    if (observer && observer->before_node) observer->before_node(observer->user, node);
     if ((st = seam_node_execute(node, node_in, node_out, err)) != SEAM_OK) goto out;
     if (observer && observer->after_node) observer->after_node(observer->user, node, node_in, node_out);
     for (int k = 0; k < node->n_outputs; k++) {

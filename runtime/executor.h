@@ -6,9 +6,10 @@
 
 #include "runtime/graph.h"
 
-/* Called after each node has run, with its inputs and outputs (profiling,
- * calibration, shape reports). */
+/* Called around each node (profiling, calibration, shape reports); either
+ * callback may be NULL. */
 typedef struct seam_node_observer {
+  void (*before_node)(void *user, const seam_node *node);
   void (*after_node)(void *user, const seam_node *node, const seam_tensor *const *inputs,
                      seam_tensor *const *outputs);
   void *user;

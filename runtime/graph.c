@@ -1,5 +1,6 @@
 #include "runtime/graph.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,12 @@ void seam_graph_free(seam_graph *g) {
     seam_tensor_free(g->values[i].constant);
   }
   for (int i = 0; i < g->n_nodes; i++) seam_node_clear(&g->nodes[i]);
+  for (int i = 0; i < g->n_removed; i++) {
+    free(g->removed[i].name);
+    free(g->removed[i].same_as);
+    free(g->removed[i].reason);
+  }
+  free(g->removed);
   free(g->values);
   free(g->nodes);
   free(g->inputs);
@@ -86,4 +93,31 @@ const float *seam_attr_floats(const seam_node *node, const char *name, int *n) {
   }
   *n = a->n;
   return a->floats;
+}
+
+const seam_removed_value *seam_graph_find_removed(const seam_graph *g, const char *name) {
+  for (int i = 0; i < g->n_removed; i++)
+    if (strcmp(g->removed[i].name, name) == 0) return &g->removed[i];
+  return NULL;
+}
+
+void seam_activation_apply(const seam_activation *act, seam_tensor *t) {
+  if (act->kind == SEAM_ACT_NONE || t->dtype != SEAM_DTYPE_FLOAT32) return;
+  float *x = t->data;
+  int64_t n = t->count;
+  switch (act->kind) {
+  case SEAM_ACT_CLAMP:
+    for (int64_t i = 0; i < n; i++) x[i] = x[i] < act->min ? act->min : x[i] > act->max ? act->max : x[i];
+    break;
+  case SEAM_ACT_HARDSWISH:
+    for (int64_t i = 0; i < n; i++) {
+      float g = x[i] / 6.0f + 0.5f;
+      x[i] *= g < 0.0f ? 0.0f : g > 1.0f ? 1.0f : g;
+    }
+    break;
+  case SEAM_ACT_SIGMOID:
+    for (int64_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + expf(-x[i]));
+    break;
+  case SEAM_ACT_NONE: break;
+  }
 }

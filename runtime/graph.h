@@ -45,6 +45,20 @@ typedef struct seam_value {
 
 typedef struct seam_op_def seam_op_def;
 
+/* An activation fused into the node that produces its input (graph
+ * optimization): applied to output 0 right after the node's kernel. */
+typedef enum seam_activation_kind {
+  SEAM_ACT_NONE = 0,
+  SEAM_ACT_CLAMP,     /* min(max(x, min), max): Relu, Relu6, Clip */
+  SEAM_ACT_HARDSWISH, /* x * clamp(x / 6 + 0.5, 0, 1) */
+  SEAM_ACT_SIGMOID,
+} seam_activation_kind;
+
+typedef struct seam_activation {
+  seam_activation_kind kind;
+  float min, max; /* SEAM_ACT_CLAMP bounds (±INFINITY when open) */
+} seam_activation;
+
 typedef struct seam_node {
   char *name;
   char *op_type;
@@ -56,7 +70,19 @@ typedef struct seam_node {
   int n_attrs;
   seam_attr *attrs;
   const seam_op_def *op;
+  seam_activation act; /* fused activation on output 0 */
 } seam_node;
+
+/* A tensor name that graph optimization removed. When its value lives on
+ * under another name (Identity, Dropout, a BatchNormalization folded into
+ * its Conv), same_as names it; otherwise (the pre-activation output of a
+ * Conv whose activation was fused) same_as is NULL and the tensor cannot be
+ * named as a cut. */
+typedef struct seam_removed_value {
+  char *name;
+  char *same_as;
+  char *reason;
+} seam_removed_value;
 
 typedef struct seam_graph {
   seam_value *values;
@@ -68,10 +94,16 @@ typedef struct seam_graph {
   int *outputs;
   int n_outputs;
   int opset; /* default (ai.onnx) domain opset */
+  seam_removed_value *removed;
+  int n_removed;
 } seam_graph;
 
 /* Index of the value with this name, or -1. */
 int seam_graph_find_value(const seam_graph *g, const char *name);
+/* The removal record for a name optimization removed, or NULL. */
+const seam_removed_value *seam_graph_find_removed(const seam_graph *g, const char *name);
+/* Applies an activation in place to a float32 tensor. */
+void seam_activation_apply(const seam_activation *act, seam_tensor *t);
 void seam_graph_free(seam_graph *g);
 /* Frees what a node owns and zeroes it. */
 void seam_node_clear(seam_node *n);

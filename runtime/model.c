@@ -11,8 +11,23 @@
 #include "runtime/onnx_import.h"
 #include "runtime/onnx_tensor.h"
 
+SEAM_API void seam_model_options_default(seam_model_options *o) {
+  if (!o) return;
+  memset(o, 0, sizeof *o);
+  o->num_threads = 0;
+  o->optimize = 1;
+  o->fast_kernels = 1;
+}
+
 SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
                                             seam_error *err) {
+  return seam_model_load_memory_with(bytes, size, base_dir, NULL, err);
+}
+
+SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
+                                                 const char *base_dir,
+                                                 const seam_model_options *options,
+                                                 seam_error *err) {
   if (!bytes && size) {
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "model bytes are NULL");
     return NULL;
@@ -20,6 +35,13 @@ SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, cons
   seam_model *m = calloc(1, sizeof *m);
   if (!m) {
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  if (options) m->options = *options;
+  else seam_model_options_default(&m->options);
+  if (m->options.num_threads < 0) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "num_threads must be >= 0");
+    seam_model_free(m);
     return NULL;
   }
   m->graph = seam_onnx_import(bytes, size, base_dir, err);
@@ -31,6 +53,11 @@ SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, cons
 }
 
 SEAM_API seam_model *seam_model_load(const char *path, seam_error *err) {
+  return seam_model_load_with(path, NULL, err);
+}
+
+SEAM_API seam_model *seam_model_load_with(const char *path, const seam_model_options *options,
+                                          seam_error *err) {
   if (!path) {
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "model path is NULL");
     return NULL;
@@ -40,7 +67,7 @@ SEAM_API seam_model *seam_model_load(const char *path, seam_error *err) {
   if (!bytes) return NULL;
   char dir[PATH_MAX];
   snprintf(dir, sizeof dir, "%s", path);
-  seam_model *m = seam_model_load_memory(bytes, size, dirname(dir), err);
+  seam_model *m = seam_model_load_memory_with(bytes, size, dirname(dir), options, err);
   free(bytes);
   if (!m) seam_error_prefix(err, "%s", path);
   return m;
@@ -95,11 +122,35 @@ static seam_status check_given(const seam_value *v, const seam_tensor *t, seam_e
   return SEAM_OK;
 }
 
+/* The value a name refers to, following optimization's renames. */
+static seam_status resolve_name(const seam_graph *g, const char *name, int *value, seam_error *err) {
+  if (!name) return seam_fail(err, SEAM_ERR_NOT_FOUND, "a tensor name is NULL");
+  for (int hops = 0; hops < 64; hops++) {
+    if ((*value = seam_graph_find_value(g, name)) >= 0) return SEAM_OK;
+    const seam_removed_value *r = seam_graph_find_removed(g, name);
+    if (!r) break;
+    if (!r->same_as)
+      return seam_fail(err, SEAM_ERR_NOT_FOUND, "tensor '%s' was removed by graph optimization (%s); "
+                       "name another tensor or load with optimize = 0", name, r->reason);
+    name = r->same_as;
+  }
+  return seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'", name);
+}
+
 SEAM_API seam_status seam_model_run(const seam_model *m, size_t n_inputs,
                                     const char *const *input_names,
                                     const seam_tensor *const *inputs, size_t n_outputs,
                                     const char *const *output_names, seam_tensor **outputs,
                                     seam_error *err) {
+  return seam_model_run_observed(m, n_inputs, input_names, inputs, n_outputs, output_names, outputs,
+                                 NULL, err);
+}
+
+seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
+                                    const char *const *input_names,
+                                    const seam_tensor *const *inputs, size_t n_outputs,
+                                    const char *const *output_names, seam_tensor **outputs,
+                                    const seam_node_observer *observer, seam_error *err) {
   if (!m || (n_inputs && (!input_names || !inputs)) || (n_outputs && !outputs))
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "NULL model, names or tensors");
   const seam_graph *g = m->graph;
@@ -113,23 +164,21 @@ SEAM_API seam_status seam_model_run(const seam_model *m, size_t n_inputs,
     goto out;
   }
   for (size_t i = 0; i < n_inputs; i++) {
-    if (!input_names[i] || !inputs[i] || (given[i] = seam_graph_find_value(g, input_names[i])) < 0) {
-      st = seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'",
-                     input_names[i] ? input_names[i] : "(null)");
+    if (!inputs[i]) {
+      st = seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "input tensor %zu is NULL", i);
       goto out;
     }
+    if ((st = resolve_name(g, input_names[i], &given[i], err)) != SEAM_OK) goto out;
     if ((st = check_given(&g->values[given[i]], inputs[i], err)) != SEAM_OK) goto out;
   }
   for (size_t i = 0; i < n_outputs; i++) {
     if (!output_names) {
       wanted[i] = g->outputs[i];
-    } else if (!output_names[i] || (wanted[i] = seam_graph_find_value(g, output_names[i])) < 0) {
-      st = seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'",
-                     output_names[i] ? output_names[i] : "(null)");
+    } else if ((st = resolve_name(g, output_names[i], &wanted[i], err)) != SEAM_OK) {
       goto out;
     }
   }
-  st = seam_graph_execute(g, (int)n_inputs, given, inputs, (int)n_outputs, wanted, outputs, NULL, err);
+  st = seam_graph_execute(g, (int)n_inputs, given, inputs, (int)n_outputs, wanted, outputs, observer, err);
 out:
   free(given);
   free(wanted);

@@ -5,8 +5,19 @@
 #include "runtime/graph.h"
 #include "seam/runtime.h"
 
+#include "runtime/executor.h"
+
 struct seam_model {
   seam_graph *graph;
+  seam_model_options options;
 };
+
+/* seam_model_run with an observer that sees every node (profiling,
+ * calibration). */
+seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
+                                    const char *const *input_names,
+                                    const seam_tensor *const *inputs, size_t n_outputs,
+                                    const char *const *output_names, seam_tensor **outputs,
+                                    const seam_node_observer *observer, seam_error *err);
 
 #endif

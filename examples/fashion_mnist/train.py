@@ -195,6 +195,9 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor,
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
         pct_start=0.25, div_factor=10.0, final_div_factor=100.0)
+    # NHWC is about 1.4x faster than NCHW for these convolutions on one CPU thread.
+    model.to(memory_format=torch.channels_last)
+    test_x = test_x.contiguous(memory_format=torch.channels_last)
     acc = 0.0
     for epoch in range(1, epochs + 1):
         model.train()
@@ -202,7 +205,7 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor,
         loss_sum, correct = 0.0, 0
         for i in range(0, len(train_x), batch):
             idx = perm[i:i + batch]
-            x = augment(train_x[idx], gen)
+            x = augment(train_x[idx], gen).contiguous(memory_format=torch.channels_last)
             y = train_y[idx]
             logits = model(x)
             loss = F.cross_entropy(logits, y)
@@ -216,6 +219,7 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor,
         print(f"epoch {epoch:2d}/{epochs}  train loss {loss_sum / len(train_x):.4f} "
               f"acc {correct / len(train_x):.4f}  test loss {test_loss:.4f} acc {acc:.4f}  "
               f"elapsed {time.time() - t0:6.1f}s", flush=True)
+    model.to(memory_format=torch.contiguous_format)
     return acc
 
 

@@ -27,6 +27,18 @@ typedef struct seam_value_info {
   const char *dim_names[SEAM_MAX_RANK];
 } seam_value_info;
 
+/* How a model is prepared and run. Initialize with seam_model_options_default
+ * and change what you need; fields may be added at the end in later versions. */
+typedef struct seam_model_options {
+  int num_threads;  /* threads one inference may use; 0 = the online cores */
+  int optimize;     /* 1 (default): fold BatchNormalization into Conv/Gemm, fuse
+                       activations, drop Identity/Dropout at load */
+  int fast_kernels; /* 1 (default): XNNPACK for the ops it covers, the portable
+                       kernels for the rest; 0: portable kernels only */
+} seam_model_options;
+
+SEAM_API void seam_model_options_default(seam_model_options *options);
+
 /* Loads an ONNX model file. External data files are resolved next to it.
  * Unsupported operators, dtypes it cannot hold and corrupt files are refused
  * with one message naming the problem (operator, node, opset). */
@@ -34,6 +46,13 @@ SEAM_API seam_model *seam_model_load(const char *path, seam_error *err);
 /* Same, from bytes in memory; base_dir (may be NULL) resolves external data. */
 SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
                                             seam_error *err);
+/* The same with options (NULL: the defaults). */
+SEAM_API seam_model *seam_model_load_with(const char *path, const seam_model_options *options,
+                                          seam_error *err);
+SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
+                                                 const char *base_dir,
+                                                 const seam_model_options *options,
+                                                 seam_error *err);
 /* Frees a model; accepts NULL. */
 SEAM_API void seam_model_free(seam_model *model);
 
@@ -48,7 +67,10 @@ SEAM_API seam_status seam_model_output_info(const seam_model *model, size_t i,
 /* Computes the tensors named in output_names from the tensors named in
  * input_names, running only the nodes needed in between. Inputs may be graph
  * inputs or any intermediate tensor (a cut); outputs may be graph outputs or
- * any intermediate tensor. With output_names == NULL, the graph outputs are
+ * any intermediate tensor. A tensor that graph optimization merged into
+ * another (Identity, folded BatchNormalization) can still be named; one it
+ * removed outright (a Conv output whose activation was fused) is refused
+ * with a message naming the tensor to use instead. With output_names == NULL, the graph outputs are
  * computed (n_outputs must then equal seam_model_output_count). outputs[i]
  * receives a new tensor the caller frees. On failure no output is set. */
 SEAM_API seam_status seam_model_run(const seam_model *model, size_t n_inputs,
