@@ -150,11 +150,11 @@ out:
   return result;
 }
 
-static outcome run_test(const char *test_dir, char *why, size_t size) {
+static outcome run_test(const char *test_dir, const seam_model_options *options, char *why, size_t size) {
   char path[1024];
   snprintf(path, sizeof path, "%s/model.onnx", test_dir);
   seam_error err = {0};
-  seam_model *m = seam_model_load(path, &err);
+  seam_model *m = seam_model_load_with(path, options, &err);
   if (!m) {
     snprintf(why, size, "%s", err.message);
     return err.status == SEAM_ERR_UNSUPPORTED ? OUTCOME_SKIP : OUTCOME_FAIL;
@@ -175,17 +175,27 @@ static outcome run_test(const char *test_dir, char *why, size_t size) {
 int cmd_conformance(int argc, char **argv) {
   const char *dir = DEFAULT_DIR, *filter = NULL;
   bool verbose = false;
+  seam_model_options options;
+  seam_model_options_default(&options);
+  options.num_threads = 1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) dir = argv[++i];
     else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = argv[++i];
     else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) verbose = true;
+    else if (strcmp(argv[i], "--reference") == 0) {
+      options.fast_kernels = 0;
+      options.optimize = 0;
+      options.plan = 0;
+    }
     else {
       fprintf(stdout,
-              "usage: seam conformance [--dir D] [--filter SUBSTRING] [--verbose]\n\n"
+              "usage: seam conformance [--dir D] [--filter SUBSTRING] [--verbose] [--reference]\n\n"
               "Runs every ONNX node test under D (default %s) whose ops seam supports\n"
               "and compares with the expected outputs (rtol %g, atol %g). Prints one line per\n"
               "failure, the skip reasons with --verbose, and ends with 'N passed, N failed,\n"
-              "N skipped'. Exits 1 when any test fails.\n",
+              "N skipped'. Exits 1 when any test fails. By default models run as apps run\n"
+              "them (graph optimization, run plans, XNNPACK); --reference runs the portable\n"
+              "kernels alone through the plain executor.\n",
               DEFAULT_DIR, RTOL, ATOL);
       return strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
@@ -201,7 +211,7 @@ int cmd_conformance(int argc, char **argv) {
     if (filter && !strstr(tests[i], filter)) continue;
     char test_dir[1024], why[1024] = "";
     snprintf(test_dir, sizeof test_dir, "%s/%s", dir, tests[i]);
-    switch (run_test(test_dir, why, sizeof why)) {
+    switch (run_test(test_dir, &options, why, sizeof why)) {
     case OUTCOME_PASS: passed++; break;
     case OUTCOME_FAIL:
       failed++;

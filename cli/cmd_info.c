@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/macs.h"
 #include "runtime/executor.h"
 #include "runtime/model.h"
 #include "seam/seam.h"
@@ -19,30 +20,9 @@ static void print_value(const seam_value_info *info) {
   printf("]\n");
 }
 
-/* Multiply-accumulates of the compute-heavy ops, from their real shapes. */
-static int64_t node_macs(const seam_node *n, const seam_tensor *const *in, seam_tensor *const *out) {
-  if (!out[0] || !in[0]) return 0;
-  if (strcmp(n->op_type, "Conv") == 0 && n->n_inputs > 1 && in[1]) {
-    int64_t per_output = 1; /* weight [M, C/group, k...] */
-    for (int d = 1; d < in[1]->rank; d++) per_output *= in[1]->dims[d];
-    return out[0]->count * per_output;
-  }
-  if (strcmp(n->op_type, "ConvTranspose") == 0 && n->n_inputs > 1 && in[1]) {
-    int64_t per_input = 1; /* weight [C, M/group, k...] */
-    for (int d = 1; d < in[1]->rank; d++) per_input *= in[1]->dims[d];
-    return in[0]->count * per_input;
-  }
-  if ((strcmp(n->op_type, "Gemm") == 0 || strcmp(n->op_type, "MatMul") == 0) && in[0]->rank >= 1) {
-    int64_t k = in[0]->dims[in[0]->rank - 1];
-    if (strcmp(n->op_type, "Gemm") == 0 && seam_attr_int(n, "transA", 0) && in[0]->rank == 2) k = in[0]->dims[0];
-    return out[0]->count * k;
-  }
-  return 0;
-}
-
 static void count_macs(void *user, const seam_node *n, const seam_tensor *const *in,
                        seam_tensor *const *out) {
-  *(int64_t *)user += node_macs(n, in, out);
+  *(int64_t *)user += cli_node_macs(n, in, out);
 }
 
 /* Runs the model on zeros to learn every shape and count MACs. */

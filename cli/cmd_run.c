@@ -13,12 +13,15 @@
 static void run_usage(FILE *out) {
   fprintf(out,
           "usage: seam run --model M.onnx --input X.npy [--input name=Y.npy ...]\n"
-          "                [--output OUT.npy | --output name=OUT.npy ...] [--labels FILE]\n\n"
+          "                [--output OUT.npy | --output name=OUT.npy ...] [--labels FILE]\n"
+          "                [--threads N] [--reference]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
           "model has, and a batch of N samples runs on a model fixed to batch 1.\n"
           "--labels names the classes (one per line) of a classifier's first output and\n"
-          "prints each sample's top class with its softmax probability.\n");
+          "prints each sample's top class with its softmax probability. --threads sets\n"
+          "the threads of one inference (default: the online cores); --reference runs the\n"
+          "portable kernels alone, without graph optimization or run plans.\n");
 }
 
 typedef struct run_args {
@@ -28,14 +31,20 @@ typedef struct run_args {
   char *output_names[MAX_IO], *output_paths[MAX_IO];
   int n_outputs;
   const char *labels;
+  seam_model_options options;
 } run_args;
 
 static int parse_args(int argc, char **argv, run_args *a) {
+  seam_model_options_default(&a->options);
   for (int i = 1; i < argc; i++) {
     const char *opt = argv[i];
     if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
       run_usage(stdout);
       exit(0);
+    }
+    if (strcmp(opt, "--reference") == 0) {
+      a->options.fast_kernels = a->options.optimize = a->options.plan = 0;
+      continue;
     }
     if (i + 1 >= argc) {
       fprintf(stderr, "seam run: %s needs a value\n", opt);
@@ -44,6 +53,14 @@ static int parse_args(int argc, char **argv, run_args *a) {
     char *val = argv[++i];
     if (strcmp(opt, "--model") == 0) {
       a->model = val;
+    } else if (strcmp(opt, "--threads") == 0) {
+      char *end;
+      long n = strtol(val, &end, 10);
+      if (*end || n < 0 || n > 1024) {
+        fprintf(stderr, "seam run: --threads takes a number from 0 to 1024\n");
+        return 2;
+      }
+      a->options.num_threads = (int)n;
     } else if (strcmp(opt, "--labels") == 0) {
       a->labels = val;
     } else if (strcmp(opt, "--input") == 0 && a->n_inputs < MAX_IO) {
@@ -182,7 +199,7 @@ int cmd_run(int argc, char **argv) {
   size_t n_out = 0;
   rc = 1;
   double t0 = cli_now_ms();
-  seam_model *m = seam_model_load(a.model, &err);
+  seam_model *m = seam_model_load_with(a.model, &a.options, &err);
   if (!m) goto fail;
   double t_load = cli_now_ms() - t0;
   size_t n_graph_in = seam_model_input_count(m);

@@ -2,14 +2,54 @@
 #ifndef SEAM_CLI_COMMANDS_H
 #define SEAM_CLI_COMMANDS_H
 
+#include "seam/seam.h"
+
 int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 /* Monotonic time in milliseconds. */
 double cli_now_ms(void);
 /* Splits "name=path" into name and path (name NULL when there is no '='
  * before the first '/'). Modifies arg. */
 void cli_split_named(char *arg, char **name, char **path);
+
+/* Synthetic or file inputs for timing commands (seam bench, seam profile);
+ * defined in cli/cmd_bench.c. */
+#define CLI_MAX_FEEDS 16
+
+typedef struct cli_feed_args {
+  char *input_names[CLI_MAX_FEEDS], *input_paths[CLI_MAX_FEEDS]; /* name NULL: by position */
+  int n_inputs;
+  char *dim_names[CLI_MAX_FEEDS];
+  long long dim_values[CLI_MAX_FEEDS];
+  int n_dims;
+} cli_feed_args;
+
+typedef struct cli_feeds {
+  int n;
+  const char *names[CLI_MAX_FEEDS]; /* live as long as the model */
+  seam_tensor *tensors[CLI_MAX_FEEDS];
+} cli_feeds;
+
+/* Takes "--input" or "--dim" with its value into a. Returns 1 when opt was
+ * one of them, 0 when it was not, -1 (after a message naming cmd) when the
+ * value is malformed or there are too many. */
+int cli_feed_option(cli_feed_args *a, const char *cmd, const char *opt, char *val);
+/* One tensor per model input: from the files in a (unnamed files feed the
+ * inputs in order; a file may omit a leading batch dimension of 1), else
+ * made from the declared shape with symbolic dims 1 or as --dim sets them:
+ * deterministic pseudo-random values in [-1, 1) for float inputs (a 32-bit
+ * LCG seeded with 12345 + input index, the same as bench/ort/ort_bench.js),
+ * zeros for every other dtype. Returns 0, or -1 after printing a message
+ * naming cmd; f is then empty. */
+int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f);
+void cli_feeds_free(cli_feeds *f);
+/* n when n > 0, else the number of online cores. */
+int cli_thread_count(int n);
+/* Parses a whole number >= min from val; -1 (after a message) when it is not. */
+int cli_parse_count(const char *cmd, const char *opt, const char *val, int min, int *out);
 
 #endif

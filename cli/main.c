@@ -12,6 +12,8 @@ static const struct {
 } commands[] = {
     {"run", cmd_run, "run a model on .npy inputs"},
     {"info", cmd_info, "describe a model: inputs, outputs, ops, parameters, MACs"},
+    {"bench", cmd_bench, "time whole-model runs; last line is a JSON summary"},
+    {"profile", cmd_profile, "time every node; table and JSON for the partitioner"},
     {"conformance", cmd_conformance, "run the ONNX backend node tests"},
 };
 

@@ -49,9 +49,7 @@ done:
   return st;
 }
 
-/* Marks every node needed to produce the wanted values from what is given.
- * available[v] is true for given values and constants. */
-static seam_status mark_needed(const seam_graph *g, const bool *available, int n_wanted,
+seam_status seam_graph_mark_needed(const seam_graph *g, const bool *available, int n_wanted,
                                const int *wanted, bool *needed, seam_error *err) {
   int *stack = malloc(sizeof(int) * (size_t)(g->n_values + 1));
   bool *seen = calloc((size_t)g->n_values + 1, 1);
@@ -130,7 +128,7 @@ seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *give
     values[given_values[i]] = (seam_tensor *)given[i]; /* borrowed; never written */
     available[given_values[i]] = true;
   }
-  if ((st = mark_needed(g, available, n_wanted, wanted, needed, err)) != SEAM_OK) goto out;
+  if ((st = seam_graph_mark_needed(g, available, n_wanted, wanted, needed, err)) != SEAM_OK) goto out;
   for (size_t i = 0; i < nn; i++) {
     if (!needed[i]) continue;
     for (int k = 0; k < g->nodes[i].n_inputs; k++)

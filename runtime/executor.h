@@ -24,6 +24,12 @@ seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *give
                                seam_tensor **out, const seam_node_observer *observer,
                                seam_error *err);
 
+/* Marks in needed[] every node required to produce the wanted values when
+ * available[v] says which values are given (or constant). Fails with
+ * SEAM_ERR_NOT_FOUND naming a value that cannot be computed. */
+seam_status seam_graph_mark_needed(const seam_graph *g, const bool *available, int n_wanted,
+                                   const int *wanted, bool *needed, seam_error *err);
+
 /* Runs one node on the given input tensors, writing new tensors to outputs
  * (n_outputs entries; NULL entries are outputs the node omits). Used by the
  * executor and by constant folding. */

@@ -12,6 +12,17 @@ static bool all_inputs_constant(const seam_graph *g, const seam_node *n) {
   return true;
 }
 
+void seam_drop_unread_constants(seam_graph *g) {
+  for (int v = 0; v < g->n_values; v++) {
+    bool is_output = false;
+    for (int o = 0; o < g->n_outputs; o++) is_output |= g->outputs[o] == v;
+    if (g->values[v].constant && g->values[v].n_consumers == 0 && !is_output) {
+      seam_tensor_free(g->values[v].constant);
+      g->values[v].constant = NULL;
+    }
+  }
+}
+
 seam_status seam_fold_constants(seam_graph *g, seam_error *err) {
   int max_io = 1;
   for (int i = 0; i < g->n_nodes; i++) {
@@ -56,15 +67,7 @@ seam_status seam_fold_constants(seam_graph *g, seam_error *err) {
     kept++;
   }
   g->n_nodes = kept;
-  /* Drop constants nothing reads any more (weights of folded subgraphs). */
-  for (int v = 0; v < g->n_values; v++) {
-    bool is_output = false;
-    for (int o = 0; o < g->n_outputs; o++) is_output |= g->outputs[o] == v;
-    if (g->values[v].constant && g->values[v].n_consumers == 0 && !is_output) {
-      seam_tensor_free(g->values[v].constant);
-      g->values[v].constant = NULL;
-    }
-  }
+  seam_drop_unread_constants(g); /* weights of folded subgraphs */
 out:
   free(in);
   free(out);

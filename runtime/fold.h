@@ -10,4 +10,9 @@
  * can still be named as a cut. */
 seam_status seam_fold_constants(seam_graph *g, seam_error *err);
 
+/* Frees the constants no node reads any more and that are not graph outputs
+ * (after folding or optimization removed their readers). The values stay,
+ * without data. */
+void seam_drop_unread_constants(seam_graph *g);
+
 #endif

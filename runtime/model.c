@@ -10,6 +10,7 @@
 #include "runtime/model.h"
 #include "runtime/onnx_import.h"
 #include "runtime/onnx_tensor.h"
+#include "runtime/optimize.h"
 
 SEAM_API void seam_model_options_default(seam_model_options *o) {
   if (!o) return;
@@ -17,6 +18,7 @@ SEAM_API void seam_model_options_default(seam_model_options *o) {
   o->num_threads = 0;
   o->optimize = 1;
   o->fast_kernels = 1;
+  o->plan = 1;
 }
 
 SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
@@ -45,10 +47,17 @@ SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
     return NULL;
   }
   m->graph = seam_onnx_import(bytes, size, base_dir, err);
-  if (!m->graph || seam_fold_constants(m->graph, err) != SEAM_OK) {
+  if (!m->graph || seam_fold_constants(m->graph, err) != SEAM_OK ||
+      (m->options.optimize && seam_optimize_graph(m->graph, err) != SEAM_OK)) {
     seam_model_free(m);
     return NULL;
   }
+  if (seam_engine_init(&m->engine, m->options.num_threads, m->options.fast_kernels != 0, m->options.plan != 0,
+                       err) != SEAM_OK) {
+    seam_model_free(m);
+    return NULL;
+  }
+  m->engine_ready = true;
   return m;
 }
 
@@ -75,6 +84,7 @@ SEAM_API seam_model *seam_model_load_with(const char *path, const seam_model_opt
 
 SEAM_API void seam_model_free(seam_model *m) {
   if (!m) return;
+  if (m->engine_ready) seam_engine_destroy(&m->engine);
   seam_graph_free(m->graph);
   free(m);
 }
@@ -153,6 +163,7 @@ seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
                                     const seam_node_observer *observer, seam_error *err) {
   if (!m || (n_inputs && (!input_names || !inputs)) || (n_outputs && !outputs))
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "NULL model, names or tensors");
+  for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
   const seam_graph *g = m->graph;
   if (!output_names && n_outputs != (size_t)g->n_outputs)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the model has %d outputs, %zu requested",
@@ -178,7 +189,8 @@ seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
       goto out;
     }
   }
-  st = seam_graph_execute(g, (int)n_inputs, given, inputs, (int)n_outputs, wanted, outputs, observer, err);
+  st = seam_engine_run((seam_engine *)&m->engine, g, (int)n_inputs, given, inputs, (int)n_outputs, wanted, outputs,
+                       observer, err);
 out:
   free(given);
   free(wanted);

@@ -5,11 +5,14 @@
 #include "runtime/graph.h"
 #include "seam/runtime.h"
 
+#include "runtime/engine.h"
 #include "runtime/executor.h"
 
 struct seam_model {
   seam_graph *graph;
   seam_model_options options;
+  seam_engine engine;
+  bool engine_ready;
 };
 
 /* seam_model_run with an observer that sees every node (profiling,

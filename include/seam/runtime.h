@@ -1,7 +1,9 @@
 /* seam — the model runtime: load an ONNX model and run all of it, or any part.
  *
  * A model is immutable once loaded; seam_model_run may be called from several
- * threads at once on the same model. */
+ * threads at once on the same model. Planned runs of one model take turns
+ * (each uses the model's own thread pool); load the model twice for runs
+ * that proceed in parallel. */
 #ifndef SEAM_RUNTIME_H
 #define SEAM_RUNTIME_H
 
@@ -35,6 +37,9 @@ typedef struct seam_model_options {
                        activations, drop Identity/Dropout at load */
   int fast_kernels; /* 1 (default): XNNPACK for the ops it covers, the portable
                        kernels for the rest; 0: portable kernels only */
+  int plan;         /* 1 (default): prepare each input shape once (one memory
+                       arena, shape subgraphs evaluated once, no allocation per
+                       run); 0: allocate per node (the reference path) */
 } seam_model_options;
 
 SEAM_API void seam_model_options_default(seam_model_options *options);
@@ -72,7 +77,7 @@ SEAM_API seam_status seam_model_output_info(const seam_model *model, size_t i,
  * removed outright (a Conv output whose activation was fused) is refused
  * with a message naming the tensor to use instead. With output_names == NULL, the graph outputs are
  * computed (n_outputs must then equal seam_model_output_count). outputs[i]
- * receives a new tensor the caller frees. On failure no output is set. */
+ * receives a new tensor the caller frees; on failure every outputs[i] is NULL. */
 SEAM_API seam_status seam_model_run(const seam_model *model, size_t n_inputs,
                                     const char *const *input_names,
                                     const seam_tensor *const *inputs, size_t n_outputs,

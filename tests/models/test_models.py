@@ -39,6 +39,7 @@ EXPECTED_MODELS = [
 ]
 MAKE_MODELS = Path(__file__).resolve().parents[2] / "examples" / "models" / "make_models.py"
 RTOL = 1e-4
+SEAM_ARGS: list[str] = []  # extra `seam run` options (--seam-arg)
 MAKE_TIMEOUT_S = 600
 
 
@@ -83,7 +84,7 @@ def run_case(seam: Path, model_dir: Path, meta: dict, case: dict, tmp: Path,
     out_path = tmp / f"{meta['name']}__{Path(case['output']).name}"
     out_path.unlink(missing_ok=True)
     cmd = [str(seam), "run", "--model", str(model_dir / meta["model"]),
-           "--input", str(model_dir / case["input"]), "--output", str(out_path)]
+           "--input", str(model_dir / case["input"]), "--output", str(out_path), *SEAM_ARGS]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -119,7 +120,7 @@ def run_seam(seam: Path, model: Path, x: np.ndarray, tmp: Path, tag: str,
     x_path, y_path = tmp / f"{tag}_in.npy", tmp / f"{tag}_out.npy"
     np.save(x_path, x)
     proc = subprocess.run([str(seam), "run", "--model", str(model), "--input", str(x_path),
-                           "--output", str(y_path)], capture_output=True, text=True,
+                           "--output", str(y_path), *SEAM_ARGS], capture_output=True, text=True,
                           timeout=timeout)
     return np.load(y_path) if proc.returncode == 0 and y_path.is_file() else None
 
@@ -156,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="test only these models")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds allowed per seam run (default 120)")
+    parser.add_argument("--seam-arg", action="append", default=[], metavar="ARG",
+                        help="extra option for every `seam run` (e.g. --seam-arg=--reference)")
     args = parser.parse_args(argv)
+    SEAM_ARGS[:] = args.seam_arg
 
     if not (args.seam.is_file() and args.seam.stat().st_mode & 0o111):
         print(f"error: seam binary not found or not executable: {args.seam}", file=sys.stderr)

@@ -10,6 +10,9 @@
 static const int64_t dims[1] = {4};
 static const float x_values[4] = {-2.0f, -0.5f, 1.0f, 3.0f};
 
+/* Every test runs twice: through the plain executor and through run plans. */
+static int use_plans;
+
 /* A = Relu(X); B = Neg(A); C = Add(X, B)  (so C = min(X, 0)). */
 static seam_model *chain_model(void) {
   tb_model *b = tb_new(13);
@@ -21,7 +24,10 @@ static seam_model *chain_model(void) {
   size_t size;
   const void *bytes = tb_bytes(b, &size);
   seam_error err = {0};
-  seam_model *m = seam_model_load_memory(bytes, size, NULL, &err);
+  seam_model_options options;
+  seam_model_options_default(&options);
+  options.plan = use_plans;
+  seam_model *m = seam_model_load_memory_with(bytes, size, NULL, &options, &err);
   tb_free(b);
   return m;
 }
@@ -100,6 +106,16 @@ static void test_head_to_intermediates(void) {
   seam_model_free(m);
 }
 
+static int with_executor(void) {
+  use_plans = 0;
+  return 0;
+}
+
+static int with_plans(void) {
+  use_plans = 1;
+  return 0;
+}
+
 void seam_register_tests(void) {
   static CU_TestInfo tests[] = {
       {"full run", test_full_run},
@@ -107,5 +123,10 @@ void seam_register_tests(void) {
       {"head to intermediates", test_head_to_intermediates},
       CU_TEST_INFO_NULL,
   };
-  SEAM_ADD_SUITE("executor", tests);
+  CU_pSuite plain = CU_add_suite("executor", with_executor, NULL);
+  CU_pSuite planned = CU_add_suite("run plans", with_plans, NULL);
+  for (int i = 0; tests[i].pName; i++) {
+    CU_add_test(plain, tests[i].pName, tests[i].pTestFunc);
+    CU_add_test(planned, tests[i].pName, tests[i].pTestFunc);
+  }
 }

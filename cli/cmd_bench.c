@@ -1,0 +1,302 @@
+/* seam bench — times whole-model runs and prints a JSON summary as its last
+ * line. Also holds the input helpers seam profile shares (cli/commands.h). */
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/stats.h"
+#include "runtime/tensor.h"
+
+int cli_thread_count(int n) {
+  if (n > 0) return n;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 && cores < INT_MAX ? (int)cores : 1;
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *val, int min, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(val, &end, 10);
+  if (errno || end == val || *end || v < min || v > INT_MAX) {
+    fprintf(stderr, "seam %s: %s needs a whole number >= %d, got '%s'\n", cmd, opt, min, val);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+int cli_feed_option(cli_feed_args *a, const char *cmd, const char *opt, char *val) {
+  if (strcmp(opt, "--input") == 0) {
+    if (a->n_inputs >= CLI_MAX_FEEDS) {
+      fprintf(stderr, "seam %s: at most %d --input\n", cmd, CLI_MAX_FEEDS);
+      return -1;
+    }
+    cli_split_named(val, &a->input_names[a->n_inputs], &a->input_paths[a->n_inputs]);
+    a->n_inputs++;
+    return 1;
+  }
+  if (strcmp(opt, "--dim") == 0) {
+    char *eq = strchr(val, '='), *end;
+    if (a->n_dims >= CLI_MAX_FEEDS || !eq || eq == val) {
+      fprintf(stderr, "seam %s: --dim needs NAME=VALUE (at most %d), got '%s'\n", cmd, CLI_MAX_FEEDS, val);
+      return -1;
+    }
+    long long v = strtoll(eq + 1, &end, 10);
+    if (end == eq + 1 || *end || v < 1) {
+      fprintf(stderr, "seam %s: --dim %s: the value must be a whole number >= 1\n", cmd, val);
+      return -1;
+    }
+    *eq = '\0';
+    a->dim_names[a->n_dims] = val;
+    a->dim_values[a->n_dims++] = v;
+    return 1;
+  }
+  return 0;
+}
+
+void cli_feeds_free(cli_feeds *f) {
+  for (int i = 0; i < f->n; i++) seam_tensor_free(f->tensors[i]);
+  memset(f, 0, sizeof *f);
+}
+
+/* Deterministic values in [-1, 1): x = x * 1664525 + 1013904223 (mod 2^32),
+ * the top 24 bits scaled. bench/ort/ort_bench.js uses the same sequence. */
+static void fill_uniform(seam_tensor *t, uint32_t seed) {
+  uint32_t x = seed;
+  for (int64_t i = 0; i < t->count; i++) {
+    x = x * 1664525u + 1013904223u;
+    double v = (double)(x >> 8) / 16777216.0 * 2.0 - 1.0;
+    if (t->dtype == SEAM_DTYPE_FLOAT32) ((float *)t->data)[i] = (float)v;
+    else ((double *)t->data)[i] = v;
+  }
+}
+
+static seam_tensor *synthetic_input(const seam_value_info *info, const cli_feed_args *a, int index,
+                                    seam_error *err) {
+  int64_t dims[SEAM_MAX_RANK];
+  int rank = info->rank > 0 ? info->rank : 0;
+  for (int d = 0; d < rank; d++) {
+    dims[d] = info->dims[d] >= 0 ? info->dims[d] : 1;
+    for (int k = 0; k < a->n_dims; k++)
+      if (info->dim_names[d] && strcmp(info->dim_names[d], a->dim_names[k]) == 0) dims[d] = a->dim_values[k];
+  }
+  seam_dtype dt = info->dtype != SEAM_DTYPE_UNDEFINED ? info->dtype : SEAM_DTYPE_FLOAT32;
+  seam_tensor *t = seam_tensor_create(dt, (size_t)rank, dims, err);
+  if (t && (dt == SEAM_DTYPE_FLOAT32 || dt == SEAM_DTYPE_FLOAT64)) fill_uniform(t, 12345u + (uint32_t)index);
+  return t;
+}
+
+/* Adds a leading dimension of 1 to t in place when the model wants one more. */
+static int fit_batch_dim(seam_tensor **t, const seam_value_info *info, seam_error *err) {
+  seam_tensor *in = *t;
+  if (info->rank < 1 || in->rank != info->rank - 1 || in->rank + 1 > SEAM_MAX_RANK) return 0;
+  int64_t dims[SEAM_MAX_RANK];
+  dims[0] = 1;
+  for (int d = 0; d < in->rank; d++) dims[d + 1] = in->dims[d];
+  seam_tensor *out = seam_tensor_create(in->dtype, (size_t)in->rank + 1, dims, err);
+  if (!out) return -1;
+  memcpy(out->data, in->data, seam_tensor_nbytes(in));
+  seam_tensor_free(in);
+  *t = out;
+  return 0;
+}
+
+int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f) {
+  memset(f, 0, sizeof *f);
+  size_t n = seam_model_input_count(m);
+  if (n > CLI_MAX_FEEDS) {
+    fprintf(stderr, "seam %s: the model has %zu inputs, more than %d\n", cmd, n, CLI_MAX_FEEDS);
+    return -1;
+  }
+  /* Which file (if any) feeds each model input. */
+  int file_of[CLI_MAX_FEEDS];
+  for (size_t i = 0; i < n; i++) file_of[i] = -1;
+  int next_unnamed = 0;
+  for (int k = 0; k < a->n_inputs; k++) {
+    size_t i = 0;
+    seam_value_info info;
+    if (a->input_names[k]) {
+      for (i = 0; i < n; i++) {
+        seam_model_input_info(m, i, &info);
+        if (strcmp(info.name, a->input_names[k]) == 0) break;
+      }
+      if (i == n) {
+        fprintf(stderr, "seam %s: the model has no input named '%s'\n", cmd, a->input_names[k]);
+        return -1;
+      }
+    } else {
+      i = (size_t)next_unnamed++;
+      if (i >= n) {
+        fprintf(stderr, "seam %s: more unnamed --input files than the model's %zu inputs\n", cmd, n);
+        return -1;
+      }
+    }
+    file_of[i] = k;
+  }
+  seam_error err = {0};
+  for (size_t i = 0; i < n; i++) {
+    seam_value_info info;
+    seam_model_input_info(m, i, &info);
+    f->names[i] = info.name;
+    f->n = (int)i + 1;
+    if (file_of[i] >= 0) {
+      f->tensors[i] = seam_tensor_load_npy(a->input_paths[file_of[i]], &err);
+      if (f->tensors[i] && fit_batch_dim(&f->tensors[i], &info, &err) != 0) {
+        seam_tensor_free(f->tensors[i]);
+        f->tensors[i] = NULL;
+      }
+    } else {
+      f->tensors[i] = synthetic_input(&info, a, (int)i, &err);
+    }
+    if (!f->tensors[i]) {
+      fprintf(stderr, "seam %s: input '%s': %s\n", cmd, info.name, err.message);
+      cli_feeds_free(f);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void bench_usage(FILE *out) {
+  fprintf(out,
+          "usage: seam bench --model M.onnx [--threads N] [--runs N] [--warmup N]\n"
+          "                  [--input X.npy | --input name=X.npy ...] [--dim NAME=VALUE ...]\n"
+          "                  [--reference]\n\n"
+          "Loads the model, runs it --warmup times (default 3), then times --runs runs\n"
+          "(default 20) with a monotonic clock. Inputs not given as files are made\n"
+          "from the declared shapes (symbolic dimensions 1 unless --dim sets them):\n"
+          "deterministic pseudo-random floats, zeros for integer inputs.\n"
+          "--threads 0 (default) uses every online core; --reference runs the portable\n"
+          "kernels only. Prints a summary, then as its last line one JSON object:\n"
+          "model, threads, runs, median_ms, p90_ms, min_ms, mean_ms, peak_rss_kb, load_ms.\n");
+}
+
+/* Milliseconds rounded to microseconds, so the JSON stays readable. */
+static double round_ms(double ms) { return round(ms * 1000.0) / 1000.0; }
+
+int cmd_bench(int argc, char **argv) {
+  const char *model = NULL;
+  int threads = 0, runs = 20, warmup = 3, reference = 0;
+  cli_feed_args feed = {0};
+  for (int i = 1; i < argc; i++) {
+    const char *opt = argv[i];
+    if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+      bench_usage(stdout);
+      return 0;
+    }
+    if (strcmp(opt, "--reference") == 0) {
+      reference = 1;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "seam bench: %s needs a value\n", opt);
+      return 2;
+    }
+    char *val = argv[++i];
+    int r = cli_feed_option(&feed, "bench", opt, val);
+    if (r < 0) return 2;
+    if (r > 0) continue;
+    if (strcmp(opt, "--model") == 0) model = val;
+    else if (strcmp(opt, "--threads") == 0) r = cli_parse_count("bench", opt, val, 0, &threads);
+    else if (strcmp(opt, "--runs") == 0) r = cli_parse_count("bench", opt, val, 1, &runs);
+    else if (strcmp(opt, "--warmup") == 0) r = cli_parse_count("bench", opt, val, 0, &warmup);
+    else {
+      fprintf(stderr, "seam bench: unknown option '%s'\n", opt);
+      bench_usage(stderr);
+      return 2;
+    }
+    if (r < 0) return 2;
+  }
+  if (!model) {
+    bench_usage(stderr);
+    return 2;
+  }
+
+  seam_model_options opts;
+  seam_model_options_default(&opts);
+  opts.num_threads = threads;
+  if (reference) opts.fast_kernels = 0;
+  seam_error err = {0};
+  double t0 = cli_now_ms();
+  seam_model *m = seam_model_load_with(model, &opts, &err);
+  double load_ms = cli_now_ms() - t0;
+  if (!m) {
+    fprintf(stderr, "seam bench: %s\n", err.message);
+    return 1;
+  }
+  int rc = 1;
+  cli_feeds feeds = {0};
+  size_t n_out = seam_model_output_count(m);
+  seam_tensor **outputs = calloc(n_out + 1, sizeof *outputs);
+  double *times = calloc((size_t)runs, sizeof *times);
+  cJSON *json = NULL;
+  char *text = NULL;
+  if (!outputs || !times) {
+    fprintf(stderr, "seam bench: out of memory\n");
+    goto done;
+  }
+  if (cli_make_feeds(m, &feed, "bench", &feeds) != 0) goto done;
+  for (int r = 0; r < warmup + runs; r++) {
+    t0 = cli_now_ms();
+    seam_status st = seam_model_run(m, (size_t)feeds.n, feeds.names, (const seam_tensor *const *)feeds.tensors,
+                                    n_out, NULL, outputs, &err);
+    double ms = cli_now_ms() - t0;
+    if (st != SEAM_OK) {
+      fprintf(stderr, "seam bench: %s\n", err.message);
+      goto done;
+    }
+    if (r >= warmup) times[r - warmup] = ms;
+    for (size_t o = 0; o < n_out; o++) seam_tensor_free(outputs[o]), outputs[o] = NULL;
+  }
+  cli_stats s;
+  if (cli_stats_compute(times, (size_t)runs, &s) != 0) {
+    fprintf(stderr, "seam bench: out of memory\n");
+    goto done;
+  }
+  struct rusage ru;
+  long peak_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0; /* KB on Linux */
+  int reported_threads = cli_thread_count(threads);
+
+  printf("seam bench: %s\n", model);
+  printf("  %d thread%s, %s kernels; loaded in %.1f ms; %d warm-up + %d timed runs\n", reported_threads,
+         reported_threads == 1 ? "" : "s", reference ? "reference" : "fast", load_ms, warmup, runs);
+  printf("  median %.3f ms  p90 %.3f ms  min %.3f ms  mean %.3f ms  max %.3f ms\n", s.median, s.p90, s.min,
+         s.mean, s.max);
+  printf("  peak RSS %.1f MB\n", (double)peak_rss_kb / 1024.0);
+
+  json = cJSON_CreateObject();
+  if (!json || !cJSON_AddStringToObject(json, "model", model) ||
+      !cJSON_AddNumberToObject(json, "threads", reported_threads) ||
+      !cJSON_AddNumberToObject(json, "runs", runs) ||
+      !cJSON_AddNumberToObject(json, "median_ms", round_ms(s.median)) ||
+      !cJSON_AddNumberToObject(json, "p90_ms", round_ms(s.p90)) ||
+      !cJSON_AddNumberToObject(json, "min_ms", round_ms(s.min)) ||
+      !cJSON_AddNumberToObject(json, "mean_ms", round_ms(s.mean)) ||
+      !cJSON_AddNumberToObject(json, "peak_rss_kb", (double)peak_rss_kb) ||
+      !cJSON_AddNumberToObject(json, "load_ms", round_ms(load_ms)) ||
+      !cJSON_AddNumberToObject(json, "max_ms", round_ms(s.max)) ||
+      !cJSON_AddNumberToObject(json, "warmup", warmup) ||
+      !cJSON_AddStringToObject(json, "kernels", reference ? "reference" : "fast") ||
+      !(text = cJSON_PrintUnformatted(json))) {
+    fprintf(stderr, "seam bench: out of memory\n");
+    goto done;
+  }
+  printf("%s\n", text);
+  rc = 0;
+done:
+  cJSON_free(text);
+  cJSON_Delete(json);
+  for (size_t o = 0; outputs && o < n_out; o++) seam_tensor_free(outputs[o]);
+  free(outputs);
+  free(times);
+  cli_feeds_free(&feeds);
+  seam_model_free(m);
+  return rc;
+}

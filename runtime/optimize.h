@@ -1,0 +1,26 @@
+/* Load-time graph optimization (seam_model_options.optimize). */
+#ifndef SEAM_RUNTIME_OPTIMIZE_H
+#define SEAM_RUNTIME_OPTIMIZE_H
+
+#include "runtime/graph.h"
+
+/* Rewrites a loaded, constant-folded graph so it computes the same outputs
+ * with fewer nodes. Passes, in order:
+ *   1. Identity, and Dropout at inference (mask unused), are dropped; their
+ *      readers read the input instead.
+ *   2. A BatchNormalization whose input is the only use of a Conv,
+ *      ConvTranspose or Gemm output is folded into that node's weights and
+ *      bias (new constants; shared ones are never changed).
+ *   3. x * HardSigmoid(x) (alpha 1/6, beta 1/2) becomes HardSwish(x); then a
+ *      Relu, Clip with constant bounds, HardSwish or Sigmoid that is the only
+ *      reader of a float32 Conv, ConvTranspose, Gemm, MatMul or Add output is
+ *      fused into that node (seam_node.act).
+ * Every removed tensor name is recorded in g->removed: with same_as when its
+ * value lives on under another name (passes 1), with same_as NULL when it no
+ * longer exists (the pre-BatchNormalization / pre-activation tensors), so it
+ * can no longer be named as a cut. Graph outputs are never removed. Nodes
+ * and values that go are freed; producers and consumer counts stay exact.
+ * On failure (out of memory) the graph is still valid to free. */
+seam_status seam_optimize_graph(seam_graph *g, seam_error *err);
+
+#endif
