@@ -258,12 +258,12 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
   g->opset = opset;
 
   for (size_t i = 0; i < gp->n_initializer; i++) {
-    const Onnx__TensorProto *tp = gp->initializer[i];
+    Onnx__TensorProto *tp = gp->initializer[i];
     int v = intern_value(b, tp->name ? tp->name : "");
     if (v < 0) return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
     if (g->values[v].constant)
       return seam_fail(b->err, SEAM_ERR_PARSE, "initializer '%s' appears twice", tp->name);
-    if (!(g->values[v].constant = seam_tensor_from_onnx(tp, base_dir, b->err)))
+    if (!(g->values[v].constant = seam_tensor_adopt_onnx(tp, base_dir, b->err)))
       return b->err ? b->err->status : SEAM_ERR_PARSE;
     g->values[v].dtype = g->values[v].constant->dtype;
   }
@@ -311,14 +311,14 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
 
 seam_graph *seam_onnx_import(const void *bytes, size_t size, const char *base_dir,
                              seam_error *err) {
-  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, bytes);
+  Onnx__ModelProto *m = onnx__model_proto__unpack(&seam_onnx_padded_allocator, size, bytes);
   if (!m) {
     seam_fail(err, SEAM_ERR_PARSE, "not a valid ONNX model: the protobuf is corrupt or truncated (%zu bytes)", size);
     return NULL;
   }
   builder b = {.g = calloc(1, sizeof(seam_graph)), .err = err};
   seam_status st = b.g ? build(&b, m, base_dir) : seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-  onnx__model_proto__free_unpacked(m, NULL);
+  onnx__model_proto__free_unpacked(m, &seam_onnx_padded_allocator);
   if (st != SEAM_OK) {
     seam_graph_free(b.g);
     return NULL;

@@ -111,6 +111,43 @@ static seam_status copy_typed(const Onnx__TensorProto *p, seam_tensor *t, seam_e
   return SEAM_OK;
 }
 
+static void *padded_alloc(void *unused, size_t size) {
+  (void)unused;
+  return malloc(size + SEAM_TENSOR_TAIL_PAD);
+}
+
+static void padded_free(void *unused, void *ptr) {
+  (void)unused;
+  free(ptr);
+}
+
+ProtobufCAllocator seam_onnx_padded_allocator = {padded_alloc, padded_free, NULL};
+
+seam_tensor *seam_tensor_adopt_onnx(Onnx__TensorProto *p, const char *base_dir, seam_error *err) {
+  bool external = p->has_data_location && p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+  if (external || !p->has_raw_data || !p->raw_data.data || p->n_dims > SEAM_MAX_RANK ||
+      seam_dtype_size((seam_dtype)p->data_type) == 0)
+    return seam_tensor_from_onnx(p, base_dir, err);
+  seam_tensor *t = seam_tensor_new_shell();
+  if (!t) {
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  if (seam_tensor_set_shape(t, (seam_dtype)p->data_type, (int)p->n_dims, p->dims, err) != SEAM_OK ||
+      seam_tensor_nbytes(t) != p->raw_data.len) {
+    seam_tensor_free(t);
+    return seam_tensor_from_onnx(p, base_dir, err); /* reports the problem */
+  }
+  /* Take the buffer protobuf-c allocated (with the tail pad) instead of copying it. */
+  t->data = p->raw_data.data;
+  t->capacity = p->raw_data.len;
+  t->owns_data = true;
+  p->raw_data.data = NULL;
+  p->raw_data.len = 0;
+  p->has_raw_data = 0;
+  return t;
+}
+
 seam_tensor *seam_tensor_from_onnx(const Onnx__TensorProto *p, const char *base_dir,
                                    seam_error *err) {
   const char *name = p->name ? p->name : "";

@@ -338,7 +338,8 @@ static seam_status fold_one_batch_norm(opt *o, int i, int p) {
   if (!new_w || !(new_b = fold_bias(pn, bias, &bn))) goto out;
 
   int x = pn->outputs[0], y = g->nodes[i].outputs[0];
-  if ((st = record_removed(o, x, NULL, "BatchNormalization '%s' was folded into %s '%s', which now produces '%s'",
+  if ((st = record_removed(o, x, NULL,
+                           "BatchNormalization '%s' was folded into %s '%s', which now produces '%s'",
                            g->nodes[i].name, pn->op_type, pn->name, g->values[y].name)) != SEAM_OK)
     goto out;
   int wv = add_constant(o, pn->name, "_bnfold_W", new_w);
@@ -525,7 +526,8 @@ static seam_status fuse_activations(opt *o) {
     if (!is_one_of(pn, hosts) || pn->n_outputs < 1 || pn->outputs[0] != x ||
         pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(g, x))
       continue;
-    if ((st = record_removed(o, x, NULL, "activation '%s' ('%s') was fused into %s '%s', which now produces '%s'",
+    if ((st = record_removed(o, x, NULL,
+                             "activation '%s' ('%s') was fused into %s '%s', which now produces '%s'",
                              a->op_type, a->name, pn->op_type, pn->name, g->values[y].name)) != SEAM_OK)
       break;
     pn->act = act;

@@ -58,7 +58,7 @@ static seam_status batch_norm_check(seam_op_ctx *ctx, bool *per_element) {
       return seam_fail(ctx->err, SEAM_ERR_UNSUPPORTED,
                        "the training outputs (running/saved mean and variance) are not supported");
   const seam_tensor *x = ctx->inputs[0];
-  int64_t n, c, plane;
+  int64_t n = 0, c = 0, plane = 0;
   if ((st = nc_plane(ctx, x, 2, &n, &c, &plane)) != SEAM_OK) return st;
   /* Before opset 9, spatial=0 gives every element of a channel plane its own
    * statistics: the parameters are then [C, D1, ...]. */
@@ -85,13 +85,13 @@ seam_status seam_batch_norm_infer(seam_op_ctx *ctx) {
 }
 
 seam_status seam_batch_norm_run(seam_op_ctx *ctx) {
-  bool per_element;
+  bool per_element = false;
   seam_status st = batch_norm_check(ctx, &per_element);
   if (st != SEAM_OK) return st;
   const seam_tensor *x = ctx->inputs[0], *scale = ctx->inputs[1], *bias = ctx->inputs[2],
                     *mean = ctx->inputs[3], *var = ctx->inputs[4];
   double eps = seam_attr_float(ctx->node, "epsilon", 1e-5f);
-  int64_t n, c, plane;
+  int64_t n = 0, c = 0, plane = 0;
   nc_plane(ctx, x, 2, &n, &c, &plane);
   int64_t count = scale->count;
   double *a = malloc(sizeof(double) * (size_t)(2 * count) + 1);
@@ -116,7 +116,7 @@ static seam_status instance_norm_check(seam_op_ctx *ctx) {
   if ((st = seam_op_require_inputs(ctx, 3)) != SEAM_OK) return st;
   if ((st = seam_op_require_dtype(ctx, 0, norm_types)) != SEAM_OK) return st;
   const seam_tensor *x = ctx->inputs[0];
-  int64_t n, c, plane;
+  int64_t n = 0, c = 0, plane = 0;
   if ((st = nc_plane(ctx, x, 3, &n, &c, &plane)) != SEAM_OK) return st;
   for (int i = 1; i < 3; i++) {
     const seam_tensor *p = ctx->inputs[i];
@@ -157,7 +157,7 @@ seam_status seam_instance_norm_run(seam_op_ctx *ctx) {
   seam_status st = instance_norm_check(ctx);
   if (st != SEAM_OK) return st;
   const seam_tensor *x = ctx->inputs[0];
-  int64_t n, c, plane;
+  int64_t n = 0, c = 0, plane = 0;
   nc_plane(ctx, x, 3, &n, &c, &plane);
   double eps = seam_attr_float(ctx->node, "epsilon", 1e-5f);
   if (x->dtype == SEAM_DTYPE_FLOAT32)
@@ -175,7 +175,7 @@ static seam_status lrn_check(seam_op_ctx *ctx) {
   seam_status st;
   if ((st = seam_op_require_inputs(ctx, 1)) != SEAM_OK) return st;
   if ((st = seam_op_require_dtype(ctx, 0, norm_types)) != SEAM_OK) return st;
-  int64_t n, c, plane;
+  int64_t n = 0, c = 0, plane = 0;
   if ((st = nc_plane(ctx, ctx->inputs[0], 2, &n, &c, &plane)) != SEAM_OK) return st;
   if (!seam_node_attr(ctx->node, "size"))
     return seam_fail(ctx->err, SEAM_ERR_INVALID_ARGUMENT, "attribute size is required");
@@ -221,7 +221,7 @@ seam_status seam_lrn_run(seam_op_ctx *ctx) {
   seam_status st = lrn_check(ctx);
   if (st != SEAM_OK) return st;
   const seam_tensor *x = ctx->inputs[0];
-  int64_t n, c, plane;
+  int64_t n = 0, c = 0, plane = 0;
   nc_plane(ctx, x, 2, &n, &c, &plane);
   int64_t size = seam_attr_int(ctx->node, "size", 1);
   double alpha = seam_attr_float(ctx->node, "alpha", 1e-4f);

@@ -89,7 +89,7 @@ static seam_status read_attrs(seam_op_ctx *ctx, resize_plan *p, bool upsample) {
                                         {"floor", NEAREST_FLOOR},
                                         {"ceil", NEAREST_CEIL},
                                         {NULL, 0}};
-  int v;
+  int v = 0;
   seam_status st = parse_enum(ctx, "mode", "nearest", modes, &v);
   if (st != SEAM_OK) return st;
   p->mode = (interp_mode)v;

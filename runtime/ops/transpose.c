@@ -82,7 +82,7 @@ static seam_status depth_to_space_mode(seam_op_ctx *ctx, bool *crd) {
 
 seam_status seam_op_depth_to_space_infer(seam_op_ctx *ctx) {
   const seam_tensor *x;
-  int64_t b;
+  int64_t b = 1;
   bool crd;
   seam_status st = block_params(ctx, &x, &b);
   if (st != SEAM_OK || (st = depth_to_space_mode(ctx, &crd)) != SEAM_OK) return st;
@@ -127,7 +127,7 @@ seam_status seam_op_depth_to_space_run(seam_op_ctx *ctx) {
  * [N, b, b, C, H/b, W/b]: output channel = (b1 * b + b2) * C + c. */
 seam_status seam_op_space_to_depth_infer(seam_op_ctx *ctx) {
   const seam_tensor *x;
-  int64_t b;
+  int64_t b = 1;
   seam_status st = block_params(ctx, &x, &b);
   if (st != SEAM_OK) return st;
   if (x->dims[2] % b != 0 || x->dims[3] % b != 0)
