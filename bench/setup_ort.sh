@@ -4,8 +4,8 @@
 # comparison benchmarks in bench/run_benchmarks.py. Idempotent: does nothing
 # when the pinned version is already there.
 #
-# Needs node (>= 18) and npm; on Debian they come from the `nodejs` and `npm`
-# packages.
+# Needs node (>= 18) and npm: scripts/install-deps.sh --bench installs them
+# (Debian's nodejs and npm) when they are missing.
 #
 # --ignore-scripts: the package's install script downloads GPU (CUDA/TensorRT)
 # binaries and fails offline; the CPU library ships inside the package itself.
@@ -14,6 +14,8 @@ set -eu
 ORT_VERSION=1.30.0
 here=$(cd "$(dirname "$0")" && pwd)
 dest="$here/.ort"
+
+"$here/../scripts/install-deps.sh" --bench
 
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null 2>&1; then

@@ -3,6 +3,7 @@
 # needs. Idempotent: when everything is present it changes nothing.
 #
 #   scripts/install-deps.sh            build + tests + demo (default)
+#   scripts/install-deps.sh --bench    also Node.js and npm, for bench/ (ONNX Runtime)
 #   scripts/install-deps.sh --runtime  only what the cloud worker image needs to run
 set -euo pipefail
 
@@ -21,6 +22,8 @@ test_packages=(
   dataset-fashion-mnist
   iproute2 nftables
 )
+# Benchmarks against ONNX Runtime run it from npm (onnxruntime-node).
+bench_packages=(nodejs npm)
 runtime_packages=(
   libprotobuf-c1 libzstd1 libcjson1 libssl3 libgrpc29 libwebsockets17
   libxnnpack0 libpthreadpool0 libcpuinfo0 ca-certificates
@@ -29,7 +32,15 @@ runtime_packages=(
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;
   "") wanted=("${build_packages[@]}" "${test_packages[@]}") ;;
-  *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
+  --bench)
+    wanted=("${build_packages[@]}" "${test_packages[@]}")
+    # A machine may already have Node.js from elsewhere (with npm inside);
+    # Debian's npm package would conflict with it.
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+      wanted+=("${bench_packages[@]}")
+    fi
+    ;;
+  *) echo "usage: $0 [--bench | --runtime]" >&2; exit 2 ;;
 esac
 
 missing=()

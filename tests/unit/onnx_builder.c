@@ -174,6 +174,23 @@ void tb_init_f32(tb_model *m, const char *name, int rank, const int64_t *dims, c
   TB_APPEND(m, m->graph.n_initializer, m->graph.initializer, t);
 }
 
+void tb_fill_random(float *x, size_t n, unsigned seed, float lo, float hi) {
+  uint32_t s = seed * 2654435761u + 12345u;
+  for (size_t i = 0; i < n; i++) {
+    s = s * 1664525u + 1013904223u;
+    x[i] = lo + (hi - lo) * (float)(s >> 8) / (float)(1u << 24);
+  }
+}
+
+void tb_init_random(tb_model *m, const char *name, int rank, const int64_t *dims, unsigned seed, float lo,
+                    float hi) {
+  size_t n = count_of(rank, dims);
+  float *v = malloc(sizeof(float) * (n ? n : 1));
+  tb_fill_random(v, n, seed, lo, hi);
+  tb_init_f32(m, name, rank, dims, v, TB_RAW, NULL);
+  free(v);
+}
+
 void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *values) {
   Onnx__TensorProto *t = new_tensor(m, name, SEAM_DTYPE_INT64, rank, dims);
   size_t n = count_of(rank, dims);

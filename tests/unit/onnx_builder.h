@@ -23,6 +23,11 @@ void tb_output(tb_model *m, const char *name);
 /* A float32 initializer. TB_EXTERNAL writes the values to ext_dir/<name>.bin. */
 void tb_init_f32(tb_model *m, const char *name, int rank, const int64_t *dims, const float *values,
                  tb_storage storage, const char *ext_dir);
+/* Deterministic pseudo-random values in [lo, hi). */
+void tb_fill_random(float *x, size_t n, unsigned seed, float lo, float hi);
+/* A float32 initializer (raw data) of such values. */
+void tb_init_random(tb_model *m, const char *name, int rank, const int64_t *dims, unsigned seed, float lo,
+                    float hi);
 void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *values);
 /* A node; inputs and outputs are comma-separated names ("" for an omitted optional). */
 Onnx__NodeProto *tb_node(tb_model *m, const char *op_type, const char *name, const char *inputs,

@@ -14,23 +14,9 @@
 #include "tests/unit/onnx_builder.h"
 #include "tests/unit/unit.h"
 
-/* Deterministic values in [lo, hi). */
-static void fill(float *x, size_t n, unsigned seed, float lo, float hi) {
-  uint32_t s = seed * 2654435761u + 12345u;
-  for (size_t i = 0; i < n; i++) {
-    s = s * 1664525u + 1013904223u;
-    x[i] = lo + (hi - lo) * (float)(s >> 8) / (float)(1u << 24);
-  }
-}
-
 static void init_random(tb_model *b, const char *name, int rank, const int64_t *dims,
                         unsigned seed, float lo, float hi) {
-  size_t n = 1;
-  for (int d = 0; d < rank; d++) n *= (size_t)dims[d];
-  float *v = malloc(sizeof(float) * n);
-  fill(v, n, seed, lo, hi);
-  tb_init_f32(b, name, rank, dims, v, TB_RAW, NULL);
-  free(v);
+  tb_init_random(b, name, rank, dims, seed, lo, hi);
 }
 
 static void init_scalar(tb_model *b, const char *name, float value) {
@@ -85,7 +71,7 @@ static void check_graph(const seam_graph *g) {
 
 static seam_tensor *random_tensor(int rank, const int64_t *dims, unsigned seed) {
   seam_tensor *t = seam_tensor_create(SEAM_DTYPE_FLOAT32, (size_t)rank, dims, NULL);
-  fill(seam_tensor_data(t), seam_tensor_count(t), seed, -3.0f, 3.0f);
+  tb_fill_random(seam_tensor_data(t), seam_tensor_count(t), seed, -3.0f, 3.0f);
   return t;
 }
 
