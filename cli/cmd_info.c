@@ -118,7 +118,7 @@ int cmd_info(int argc, char **argv) {
     ops[k].count++;
   }
   if (ops) qsort(ops, (size_t)n_ops, sizeof *ops, by_count);
-  printf("operators (%d nodes after constant folding):\n", g->n_nodes);
+  printf("operators (%d nodes after constant folding and graph optimization):\n", g->n_nodes);
   for (int k = 0; k < n_ops; k++) printf("  %-24s %d\n", ops[k].op, ops[k].count);
   free(ops);
   int64_t params = 0, param_bytes = 0;
