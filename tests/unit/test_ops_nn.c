@@ -12,67 +12,11 @@
 #include "runtime/executor.h"
 #include "runtime/ops/op.h"
 #include "runtime/ops/sgemm.h"
+#include "tests/unit/node_builder.h"
 #include "tests/unit/unit.h"
 
-/* ---- a tiny node builder ---- */
-
-typedef struct tnode {
-  seam_node node;
-  seam_attr attrs[8];
-  int ins[5], outs[3];
-} tnode;
-
-static void tn_init(tnode *t, const char *op, int opset, int n_in, int n_out) {
-  memset(t, 0, sizeof *t);
-  t->node.name = (char *)"test";
-  t->node.op_type = (char *)op;
-  t->node.opset = opset;
-  t->node.n_inputs = n_in;
-  t->node.inputs = t->ins;
-  t->node.n_outputs = n_out;
-  t->node.outputs = t->outs;
-  t->node.attrs = t->attrs;
-  for (int i = 0; i < 5; i++) t->ins[i] = i;
-  for (int i = 0; i < 3; i++) t->outs[i] = i;
-  t->node.op = seam_op_lookup(op);
-}
-
-static seam_attr *tn_attr(tnode *t, const char *name, seam_attr_type type) {
-  seam_attr *a = &t->attrs[t->node.n_attrs++];
-  a->name = (char *)name;
-  a->type = type;
-  return a;
-}
-
-static void tn_int(tnode *t, const char *name, int64_t v) { tn_attr(t, name, SEAM_ATTR_INT)->i = v; }
-static void tn_float(tnode *t, const char *name, float v) { tn_attr(t, name, SEAM_ATTR_FLOAT)->f = v; }
-static void tn_str(tnode *t, const char *name, const char *v) {
-  tn_attr(t, name, SEAM_ATTR_STRING)->s = (char *)v;
-}
-static void tn_ints(tnode *t, const char *name, const int64_t *v, int n) {
-  seam_attr *a = tn_attr(t, name, SEAM_ATTR_INTS);
-  a->ints = (int64_t *)v;
-  a->n = n;
-}
-
-/* Runs the node; out gets the node's outputs (NULL on failure). */
-static seam_status tn_run(tnode *t, seam_tensor *const *in, seam_tensor **out) {
-  seam_error err = {0};
-  return seam_node_execute(&t->node, (const seam_tensor *const *)in, out, &err);
-}
-
-static seam_tensor *tensor(seam_dtype dtype, int rank, const int64_t *dims, const void *values) {
-  seam_tensor *t = seam_tensor_create(dtype, (size_t)rank, dims, NULL);
-  if (t && values) memcpy(t->data, values, seam_tensor_nbytes(t));
-  return t;
-}
-
 static seam_tensor *f32(int rank, const int64_t *dims, const float *values) {
-  return tensor(SEAM_DTYPE_FLOAT32, rank, dims, values);
-}
-
-static void free_all(seam_tensor **t, int n) {
-  for (int i = 0; i < n; i++) seam_tensor_free(t[i]);
+  return tn_tensor(SEAM_DTYPE_FLOAT32, rank, dims, values);
 }
 
 /* Checks shape and float32 values of t. */
@@ -147,8 +91,8 @@ static void test_conv_basic_with_bias(void) {
   int64_t yd[4] = {1, 1, 2, 2};
   float want[4] = {13, 17, 25, 29};
   expect_f32(out[0], 4, yd, want);
-  free_all(in, 3);
-  free_all(out, 1);
+  tn_free_all(in, 3);
+  tn_free_all(out, 1);
 }
 
 /* SAME_UPPER, stride 2, 3x3 ones over a 4x4 of ones: out = ceil(4/2) = 2,
@@ -170,8 +114,8 @@ static void test_conv_auto_pad_same(void) {
     seam_tensor *in[2] = {f32(4, xd, xv), f32(4, wd, wv)}, *out[1];
     CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
     expect_f32(out[0], 4, yd, want[m]);
-    free_all(in, 2);
-    free_all(out, 1);
+    tn_free_all(in, 2);
+    tn_free_all(out, 1);
   }
 }
 
@@ -194,8 +138,8 @@ static void test_conv_groups(void) {
     CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
     int64_t yd4[4] = {1, 4, 1, 2}, yd3[3] = {1, 4, 2};
     expect_f32(out[0], rank, rank == 4 ? yd4 : yd3, want);
-    free_all(in, 2);
-    free_all(out, 1);
+    tn_free_all(in, 2);
+    tn_free_all(out, 1);
   }
 }
 
@@ -239,9 +183,9 @@ static void test_conv_errors(void) {
   seam_tensor_free(in[2]);
   /* float64 Conv is not implemented: reported as unsupported. */
   tn_init(&t, "Conv", 13, 2, 1);
-  seam_tensor *xd64 = tensor(SEAM_DTYPE_FLOAT64, 4, xd, NULL);
+  seam_tensor *xd64 = tn_tensor(SEAM_DTYPE_FLOAT64, 4, xd, NULL);
   int64_t wd1[4] = {1, 2, 1, 1};
-  seam_tensor *w64 = tensor(SEAM_DTYPE_FLOAT64, 4, wd1, NULL);
+  seam_tensor *w64 = tn_tensor(SEAM_DTYPE_FLOAT64, 4, wd1, NULL);
   seam_tensor *in2[2] = {xd64, w64};
   CU_ASSERT_EQUAL(tn_run(&t, in2, out), SEAM_ERR_UNSUPPORTED);
   seam_tensor_free(xd64);
@@ -279,8 +223,8 @@ static void test_conv_transpose_1d(void) {
     CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
     int64_t yd[3] = {1, 1, cases[i].len};
     expect_f32(out[0], 3, yd, cases[i].want);
-    free_all(in, 2);
-    free_all(out, 1);
+    tn_free_all(in, 2);
+    tn_free_all(out, 1);
   }
   /* W's first axis must be X's channel count. */
   tnode t;
@@ -288,7 +232,7 @@ static void test_conv_transpose_1d(void) {
   int64_t bad_wd[3] = {2, 1, 2};
   seam_tensor *in[2] = {f32(3, xd, xv), f32(3, bad_wd, NULL)}, *out[1];
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_SHAPE);
-  free_all(in, 2);
+  tn_free_all(in, 2);
 }
 
 /* ---- Gemm and MatMul ---- */
@@ -309,8 +253,8 @@ static void test_gemm_trans_broadcast(void) {
   int64_t yd[2] = {2, 2};
   float want[4] = {17, 26, 21, 30};
   expect_f32(out[0], 2, yd, want);
-  free_all(in, 3);
-  free_all(out, 1);
+  tn_free_all(in, 3);
+  tn_free_all(out, 1);
 
   /* Inner dimensions that differ, a C that does not broadcast, a 3-D A. */
   int64_t cd_bad[1] = {3}, a3[3] = {1, 2, 3};
@@ -323,7 +267,7 @@ static void test_gemm_trans_broadcast(void) {
     tn_init(&t, "Gemm", 13, cases[i][2] ? 3 : 2, 1);
     if (i == 1) tn_int(&t, "transA", 1);
     CU_ASSERT_EQUAL(tn_run(&t, cases[i], out), SEAM_ERR_SHAPE);
-    free_all(cases[i], 3);
+    tn_free_all(cases[i], 3);
   }
 }
 
@@ -333,14 +277,14 @@ static void test_gemm_int64(void) {
   tn_init(&t, "Gemm", 13, 3, 1);
   int64_t av[2] = {1, 2}, bv[2] = {3, 4}, cv[1] = {5};
   int64_t ad[2] = {1, 2}, bd[2] = {2, 1};
-  seam_tensor *in[3] = {tensor(SEAM_DTYPE_INT64, 2, ad, av), tensor(SEAM_DTYPE_INT64, 2, bd, bv),
-                        tensor(SEAM_DTYPE_INT64, 0, NULL, cv)},
+  seam_tensor *in[3] = {tn_tensor(SEAM_DTYPE_INT64, 2, ad, av), tn_tensor(SEAM_DTYPE_INT64, 2, bd, bv),
+                        tn_tensor(SEAM_DTYPE_INT64, 0, NULL, cv)},
               *out[1];
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(out[0]->dtype, SEAM_DTYPE_INT64);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[0], 16);
-  free_all(in, 3);
-  free_all(out, 1);
+  tn_free_all(in, 3);
+  tn_free_all(out, 1);
 }
 
 /* numpy semantics, worked by hand:
@@ -359,8 +303,8 @@ static void test_matmul_numpy_rules(void) {
     CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
     float want[3] = {9, 12, 15};
     expect_f32(out[0], 1, yd, want);
-    free_all(in, 2);
-    free_all(out, 1);
+    tn_free_all(in, 2);
+    tn_free_all(out, 1);
   }
   {
     tn_init(&t, "MatMul", 13, 2, 1);
@@ -370,8 +314,8 @@ static void test_matmul_numpy_rules(void) {
     CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
     float want[2] = {-2, -2};
     expect_f32(out[0], 1, yd, want);
-    free_all(in, 2);
-    free_all(out, 1);
+    tn_free_all(in, 2);
+    tn_free_all(out, 1);
   }
   {
     tn_init(&t, "MatMul", 13, 2, 1);
@@ -382,8 +326,8 @@ static void test_matmul_numpy_rules(void) {
     /* a0 = [1, 2], a1 = [3, 4]; b = [1, 1], [0, 1], [2, 0]. */
     float want[6] = {3, 2, 2, 7, 4, 6};
     expect_f32(out[0], 4, yd, want);
-    free_all(in, 2);
-    free_all(out, 1);
+    tn_free_all(in, 2);
+    tn_free_all(out, 1);
   }
   /* Inner mismatch, batch axes that do not broadcast, a scalar operand. */
   int64_t d23[2] = {2, 3}, d2[1] = {2}, d223[3] = {2, 2, 3}, d332[3] = {3, 3, 2};
@@ -395,7 +339,7 @@ static void test_matmul_numpy_rules(void) {
   for (int i = 0; i < 3; i++) {
     tn_init(&t, "MatMul", 13, 2, 1);
     CU_ASSERT_EQUAL(tn_run(&t, cases[i], out), SEAM_ERR_SHAPE);
-    free_all(cases[i], 2);
+    tn_free_all(cases[i], 2);
   }
 }
 
@@ -420,8 +364,8 @@ static void test_maxpool_indices(void) {
     const int64_t *idx = out[1]->data;
     CU_ASSERT_EQUAL(idx[0], order ? 2 : 1);
     CU_ASSERT_EQUAL(idx[1], 5);
-    free_all(in, 1);
-    free_all(out, 2);
+    tn_free_all(in, 1);
+    tn_free_all(out, 2);
   }
 }
 
@@ -443,8 +387,8 @@ static void test_averagepool_count_include_pad(void) {
     seam_tensor *in[1] = {f32(4, xd, xv)}, *out[1];
     CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
     expect_f32(out[0], 4, yd, want[inc]);
-    free_all(in, 1);
-    free_all(out, 1);
+    tn_free_all(in, 1);
+    tn_free_all(out, 1);
   }
 }
 
@@ -462,8 +406,8 @@ static void test_lp_pools(void) {
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   float want[2] = {3, 5};
   expect_f32(out[0], 3, yd, want);
-  free_all(in, 1);
-  free_all(out, 1);
+  tn_free_all(in, 1);
+  tn_free_all(out, 1);
 
   tn_init(&t, "GlobalLpPool", 2, 1, 1);
   float gv[2] = {3, -4};
@@ -472,8 +416,8 @@ static void test_lp_pools(void) {
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, gin, out), SEAM_OK);
   float gwant[1] = {5};
   expect_f32(out[0], 3, gy, gwant);
-  free_all(gin, 1);
-  free_all(out, 1);
+  tn_free_all(gin, 1);
+  tn_free_all(out, 1);
 }
 
 static void test_pool_errors(void) {
@@ -524,8 +468,8 @@ static void test_maxunpool(void) {
     tn_init(&t, "MaxUnpool", 11, c == 1 ? 3 : 2, 1);
     tn_ints(&t, "kernel_shape", k, 1);
     tn_ints(&t, "strides", s, 1);
-    seam_tensor *in[3] = {f32(3, xd, xv), tensor(SEAM_DTYPE_INT64, 3, xd, c == 2 ? bad : good),
-                          c == 1 ? tensor(SEAM_DTYPE_INT64, 1, shape_d, shape_v) : NULL},
+    seam_tensor *in[3] = {f32(3, xd, xv), tn_tensor(SEAM_DTYPE_INT64, 3, xd, c == 2 ? bad : good),
+                          c == 1 ? tn_tensor(SEAM_DTYPE_INT64, 1, shape_d, shape_v) : NULL},
                 *out[1] = {NULL};
     if (c == 2) {
       CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
@@ -535,8 +479,8 @@ static void test_maxunpool(void) {
       float want[6] = {6, 0, 0, 5, 0, 0};
       expect_f32(out[0], 3, yd, want);
     }
-    free_all(in, 3);
-    free_all(out, 1);
+    tn_free_all(in, 3);
+    tn_free_all(out, 1);
   }
 }
 
@@ -556,7 +500,7 @@ static void test_batchnorm(void) {
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   float want[2] = {1, 2};
   expect_f32(out[0], 2, xd, want);
-  free_all(out, 1);
+  tn_free_all(out, 1);
 
   /* training_mode is not implemented; parameters of the wrong size. */
   tn_init(&t, "BatchNormalization", 15, 5, 1);
@@ -569,7 +513,7 @@ static void test_batchnorm(void) {
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_SHAPE);
   in[1] = keep;
   seam_tensor_free(scale3);
-  free_all(in, 5);
+  tn_free_all(in, 5);
 }
 
 /* One plane [1, 3]: mean 2, variance 1, eps 0: normalized [-1, 1], then
@@ -584,11 +528,11 @@ static void test_instancenorm(void) {
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   float want[2] = {-1, 3};
   expect_f32(out[0], 3, xd, want);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   seam_tensor_free(in[1]);
   in[1] = f32(1, pd2, NULL);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_SHAPE);
-  free_all(in, 3);
+  tn_free_all(in, 3);
 }
 
 /* size 3, alpha 3, beta 1, bias 1 over channels [1, 2, 3]:
@@ -607,11 +551,11 @@ static void test_lrn(void) {
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   float want[3] = {1.0f / 6, 2.0f / 15, 3.0f / 14};
   expect_f32(out[0], 4, xd, want);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   /* size is required. */
   tn_init(&t, "LRN", 13, 1, 1);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
-  free_all(in, 1);
+  tn_free_all(in, 1);
 }
 
 void seam_register_tests(void) {

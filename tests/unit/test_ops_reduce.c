@@ -9,61 +9,9 @@
 
 #include "runtime/executor.h"
 #include "runtime/ops/op.h"
+#include "tests/unit/node_builder.h"
 #include "tests/unit/unit.h"
 
-/* ---- a tiny node builder ---- */
-
-typedef struct tnode {
-  seam_node node;
-  seam_attr attrs[6];
-  int ins[4], outs[3];
-} tnode;
-
-static void tn_init(tnode *t, const char *op, int opset, int n_in, int n_out) {
-  memset(t, 0, sizeof *t);
-  t->node.name = (char *)"test";
-  t->node.op_type = (char *)op;
-  t->node.opset = opset;
-  t->node.n_inputs = n_in;
-  t->node.inputs = t->ins;
-  t->node.n_outputs = n_out;
-  t->node.outputs = t->outs;
-  t->node.attrs = t->attrs;
-  for (int i = 0; i < 4; i++) t->ins[i] = i;
-  for (int i = 0; i < 3; i++) t->outs[i] = i;
-  t->node.op = seam_op_lookup(op);
-}
-
-static seam_attr *tn_attr(tnode *t, const char *name, seam_attr_type type) {
-  seam_attr *a = &t->attrs[t->node.n_attrs++];
-  a->name = (char *)name;
-  a->type = type;
-  return a;
-}
-
-static void tn_int(tnode *t, const char *name, int64_t v) { tn_attr(t, name, SEAM_ATTR_INT)->i = v; }
-static void tn_float(tnode *t, const char *name, float v) { tn_attr(t, name, SEAM_ATTR_FLOAT)->f = v; }
-static void tn_ints(tnode *t, const char *name, const int64_t *v, int n) {
-  seam_attr *a = tn_attr(t, name, SEAM_ATTR_INTS);
-  a->ints = (int64_t *)v;
-  a->n = n;
-}
-
-/* Runs the node; out gets n_out tensors (NULL on failure). */
-static seam_status tn_run(tnode *t, seam_tensor *const *in, seam_tensor **out) {
-  seam_error err = {0};
-  return seam_node_execute(&t->node, (const seam_tensor *const *)in, out, &err);
-}
-
-static seam_tensor *tensor(seam_dtype dtype, int rank, const int64_t *dims, const void *values) {
-  seam_tensor *t = seam_tensor_create(dtype, (size_t)rank, dims, NULL);
-  if (t && values) memcpy(t->data, values, seam_tensor_nbytes(t));
-  return t;
-}
-
-static void free_all(seam_tensor **ts, int n) {
-  for (int i = 0; i < n; i++) seam_tensor_free(ts[i]);
-}
 
 #define ASSERT_NEAR(got, want) CU_ASSERT(fabs((double)(got) - (double)(want)) <= 1e-5)
 
@@ -74,7 +22,7 @@ static void test_reduce_sum_int32_axes_input(void) {
   const int64_t dims[2] = {2, 3}, ad[1] = {1};
   const int32_t x[6] = {1, 2, 3, 4, 5, 6};
   const int64_t axes[1] = {-1};
-  seam_tensor *in[2] = {tensor(SEAM_DTYPE_INT32, 2, dims, x), tensor(SEAM_DTYPE_INT64, 1, ad, axes)};
+  seam_tensor *in[2] = {tn_tensor(SEAM_DTYPE_INT32, 2, dims, x), tn_tensor(SEAM_DTYPE_INT64, 1, ad, axes)};
   seam_tensor *out[1] = {NULL};
   tnode t;
   tn_init(&t, "ReduceSum", 13, 2, 1);
@@ -85,15 +33,15 @@ static void test_reduce_sum_int32_axes_input(void) {
   CU_ASSERT_EQUAL(out[0]->dims[0], 2);
   CU_ASSERT_EQUAL(((int32_t *)out[0]->data)[0], 6);
   CU_ASSERT_EQUAL(((int32_t *)out[0]->data)[1], 15);
-  free_all(in, 2);
-  free_all(out, 1);
+  tn_free_all(in, 2);
+  tn_free_all(out, 1);
 }
 
 static void test_reduce_mean_all_keepdims(void) {
   /* No axes: reduce everything; mean of 1..4 = 2.5, shape [1,1]. */
   const int64_t dims[2] = {2, 2};
   const float x[4] = {1, 2, 3, 4};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_FLOAT32, 2, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_FLOAT32, 2, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "ReduceMean", 13, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
@@ -101,8 +49,8 @@ static void test_reduce_mean_all_keepdims(void) {
   CU_ASSERT_EQUAL(out[0]->dims[0], 1);
   CU_ASSERT_EQUAL(out[0]->dims[1], 1);
   ASSERT_NEAR(((float *)out[0]->data)[0], 2.5);
-  free_all(in, 1);
-  free_all(out, 1);
+  tn_free_all(in, 1);
+  tn_free_all(out, 1);
 }
 
 static void test_reduce_two_axes_middle(void) {
@@ -114,7 +62,7 @@ static void test_reduce_two_axes_middle(void) {
     for (int j = 0; j < 3; j++)
       for (int k = 0; k < 2; k++) x[i * 6 + j * 2 + k] = i * 100 + j * 10 + k;
   const int64_t axes[2] = {2, 0};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_INT64, 3, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_INT64, 3, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "ReduceMax", 13, 1, 1);
   tn_ints(&t, "axes", axes, 2);
@@ -122,8 +70,8 @@ static void test_reduce_two_axes_middle(void) {
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(out[0]->rank, 1);
   for (int j = 0; j < 3; j++) CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[j], 101 + 10 * j);
-  free_all(in, 1);
-  free_all(out, 1);
+  tn_free_all(in, 1);
+  tn_free_all(out, 1);
 }
 
 static void test_reduce_empty_set(void) {
@@ -136,7 +84,7 @@ static void test_reduce_empty_set(void) {
   } cases[] = {{"ReduceSum", 0}, {"ReduceProd", 1}, {"ReduceMax", -INFINITY},
                {"ReduceMin", INFINITY}, {"ReduceL2", 0}, {"ReduceLogSumExp", -INFINITY}};
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    seam_tensor *in[1] = {tensor(SEAM_DTYPE_FLOAT32, 2, dims, NULL)}, *out[1] = {NULL};
+    seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_FLOAT32, 2, dims, NULL)}, *out[1] = {NULL};
     tnode t;
     tn_init(&t, cases[c].op, 13, 1, 1);
     if (strcmp(cases[c].op, "ReduceSum") != 0) tn_ints(&t, "axes", axes, 1);
@@ -145,44 +93,44 @@ static void test_reduce_empty_set(void) {
     CU_ASSERT_EQUAL(out[0]->dims[0], strcmp(cases[c].op, "ReduceSum") == 0 ? 1 : 2);
     for (int64_t i = 0; i < out[0]->count; i++)
       CU_ASSERT_EQUAL(((float *)out[0]->data)[i], (float)cases[c].want);
-    free_all(in, 1);
-    free_all(out, 1);
+    tn_free_all(in, 1);
+    tn_free_all(out, 1);
   }
   /* Integer max over nothing: the dtype's lowest value. */
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_INT8, 2, dims, NULL)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_INT8, 2, dims, NULL)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "ReduceMax", 13, 1, 1);
   tn_ints(&t, "axes", axes, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(((int8_t *)out[0]->data)[0], INT8_MIN);
-  free_all(in, 1);
-  free_all(out, 1);
+  tn_free_all(in, 1);
+  tn_free_all(out, 1);
 }
 
 static void test_reduce_noop_and_logsumexp(void) {
   /* noop_with_empty_axes with no axes: the input comes back unchanged. */
   const int64_t dims[1] = {2};
   const float x[2] = {1000, 1000};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_FLOAT32, 1, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_FLOAT32, 1, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "ReduceSum", 13, 1, 1);
   tn_int(&t, "noop_with_empty_axes", 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(out[0]->count, 2);
   CU_ASSERT_EQUAL(((float *)out[0]->data)[1], 1000.0f);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   /* log(e^1000 + e^1000) = 1000 + ln 2, without overflowing. */
   tn_init(&t, "ReduceLogSumExp", 13, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   ASSERT_NEAR(((float *)out[0]->data)[0] / 1000.0, (1000.0 + log(2.0)) / 1000.0);
-  free_all(in, 1);
-  free_all(out, 1);
+  tn_free_all(in, 1);
+  tn_free_all(out, 1);
 }
 
 static void test_reduce_errors(void) {
   const int64_t dims[2] = {2, 2}, ad[1] = {2};
   const float x[4] = {0};
-  seam_tensor *in[2] = {tensor(SEAM_DTYPE_FLOAT32, 2, dims, x), NULL}, *out[1] = {NULL};
+  seam_tensor *in[2] = {tn_tensor(SEAM_DTYPE_FLOAT32, 2, dims, x), NULL}, *out[1] = {NULL};
   tnode t;
   const int64_t bad[1] = {2}, neg_bad[1] = {-3}, repeated[2] = {1, -1};
   tn_init(&t, "ReduceMean", 13, 1, 1);
@@ -196,7 +144,7 @@ static void test_reduce_errors(void) {
   tn_ints(&t, "axes", repeated, 2);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
   /* ReduceSum's axes input out of range (opset 13). */
-  in[1] = tensor(SEAM_DTYPE_INT64, 1, ad + 0, (const int64_t[]){5, 0});
+  in[1] = tn_tensor(SEAM_DTYPE_INT64, 1, ad + 0, (const int64_t[]){5, 0});
   tn_init(&t, "ReduceSum", 13, 2, 1);
   CU_ASSERT_NOT_EQUAL(tn_run(&t, in, out), SEAM_OK);
   /* An axes input before opset 13 is not the op's signature. */
@@ -204,15 +152,15 @@ static void test_reduce_errors(void) {
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
   /* Axes input of the wrong dtype. */
   seam_tensor_free(in[1]);
-  in[1] = tensor(SEAM_DTYPE_FLOAT32, 1, ad, (const float[]){0, 1});
+  in[1] = tn_tensor(SEAM_DTYPE_FLOAT32, 1, ad, (const float[]){0, 1});
   tn_init(&t, "ReduceSum", 13, 2, 1);
   CU_ASSERT_NOT_EQUAL(tn_run(&t, in, out), SEAM_OK);
   /* A dtype seam does not reduce. */
-  seam_tensor *b[1] = {tensor(SEAM_DTYPE_BOOL, 2, dims, NULL)};
+  seam_tensor *b[1] = {tn_tensor(SEAM_DTYPE_BOOL, 2, dims, NULL)};
   tn_init(&t, "ReduceMax", 13, 1, 1);
   CU_ASSERT_EQUAL(tn_run(&t, b, out), SEAM_ERR_UNSUPPORTED);
-  free_all(b, 1);
-  free_all(in, 2);
+  tn_free_all(b, 1);
+  tn_free_all(in, 2);
 }
 
 /* ---- softmax family ---- */
@@ -223,50 +171,50 @@ static void test_softmax_opsets(void) {
    * Opset 11 (coerced to [1,4] at axis 1): exps 1,3,1,1 sum 6 -> [1/6,1/2,1/6,1/6]. */
   const int64_t dims[3] = {1, 2, 2};
   const float x[4] = {0, (float)log(3.0), 0, 0};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_FLOAT32, 3, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_FLOAT32, 3, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "Softmax", 13, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   const double want13[4] = {0.25, 0.75, 0.5, 0.5};
   for (int i = 0; i < 4; i++) ASSERT_NEAR(((float *)out[0]->data)[i], want13[i]);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   tn_init(&t, "Softmax", 11, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   const double want11[4] = {1.0 / 6, 0.5, 1.0 / 6, 1.0 / 6};
   for (int i = 0; i < 4; i++) ASSERT_NEAR(((float *)out[0]->data)[i], want11[i]);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   /* LogSoftmax, opset 13: log of want13. */
   tn_init(&t, "LogSoftmax", 13, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   for (int i = 0; i < 4; i++) ASSERT_NEAR(((float *)out[0]->data)[i], log(want13[i]));
-  free_all(out, 1);
+  tn_free_all(out, 1);
   /* Axis out of range. */
   tn_init(&t, "Softmax", 13, 1, 1);
   tn_int(&t, "axis", 3);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
-  free_all(in, 1);
+  tn_free_all(in, 1);
 }
 
 static void test_softmax_large_and_hardmax_ties(void) {
   /* exp(1000) overflows; subtracting the max keeps softmax at [1/2, 1/2]. */
   const int64_t dims[2] = {1, 3};
   const double x[3] = {1000, 1000, -1000};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_FLOAT64, 2, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_FLOAT64, 2, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "Softmax", 13, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   ASSERT_NEAR(((double *)out[0]->data)[0], 0.5);
   ASSERT_NEAR(((double *)out[0]->data)[1], 0.5);
   ASSERT_NEAR(((double *)out[0]->data)[2], 0.0);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   /* Hardmax: a tie goes to the first maximum. */
   tn_init(&t, "Hardmax", 13, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(((double *)out[0]->data)[0], 1.0);
   CU_ASSERT_EQUAL(((double *)out[0]->data)[1], 0.0);
   CU_ASSERT_EQUAL(((double *)out[0]->data)[2], 0.0);
-  free_all(in, 1);
-  free_all(out, 1);
+  tn_free_all(in, 1);
+  tn_free_all(out, 1);
 }
 
 /* ---- ArgMax / ArgMin / TopK ---- */
@@ -276,7 +224,7 @@ static void test_argmax_argmin(void) {
    * [2,1]. ArgMin: [1,2]. */
   const int64_t dims[2] = {2, 3};
   const int32_t x[6] = {3, 1, 3, 0, 0, -2};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_INT32, 2, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_INT32, 2, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "ArgMax", 13, 1, 1);
   tn_int(&t, "axis", 1);
@@ -286,31 +234,31 @@ static void test_argmax_argmin(void) {
   CU_ASSERT_EQUAL(out[0]->dims[1], 1);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[0], 0);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[1], 0);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   tn_int(&t, "select_last_index", 1);
   tn_int(&t, "keepdims", 0);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(out[0]->rank, 1);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[0], 2);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[1], 1);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   tn_init(&t, "ArgMin", 13, 1, 1);
   tn_int(&t, "axis", -1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[0], 1);
   CU_ASSERT_EQUAL(((int64_t *)out[0]->data)[1], 2);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   tn_init(&t, "ArgMax", 13, 1, 1);
   tn_int(&t, "axis", 2);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
-  free_all(in, 1);
+  tn_free_all(in, 1);
   /* An axis of size 0 has no argmax. */
   const int64_t empty[2] = {2, 0};
-  in[0] = tensor(SEAM_DTYPE_FLOAT32, 2, empty, NULL);
+  in[0] = tn_tensor(SEAM_DTYPE_FLOAT32, 2, empty, NULL);
   tn_init(&t, "ArgMax", 13, 1, 1);
   tn_int(&t, "axis", 1);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_SHAPE);
-  free_all(in, 1);
+  tn_free_all(in, 1);
 }
 
 static void test_topk(void) {
@@ -319,7 +267,7 @@ static void test_topk(void) {
   const int64_t dims[2] = {1, 4}, kd[1] = {1};
   const float x[4] = {1, 5, 5, 0};
   const int64_t k3[1] = {3}, k5[1] = {5};
-  seam_tensor *in[2] = {tensor(SEAM_DTYPE_FLOAT32, 2, dims, x), tensor(SEAM_DTYPE_INT64, 1, kd, k3)};
+  seam_tensor *in[2] = {tn_tensor(SEAM_DTYPE_FLOAT32, 2, dims, x), tn_tensor(SEAM_DTYPE_INT64, 1, kd, k3)};
   seam_tensor *out[2] = {NULL, NULL};
   tnode t;
   tn_init(&t, "TopK", 11, 2, 2);
@@ -331,7 +279,7 @@ static void test_topk(void) {
     CU_ASSERT_EQUAL(((float *)out[0]->data)[i], wv[i]);
     CU_ASSERT_EQUAL(((int64_t *)out[1]->data)[i], wi[i]);
   }
-  free_all(out, 2);
+  tn_free_all(out, 2);
   tn_int(&t, "largest", 0);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   const float sv[3] = {0, 1, 5};
@@ -340,7 +288,7 @@ static void test_topk(void) {
     CU_ASSERT_EQUAL(((float *)out[0]->data)[i], sv[i]);
     CU_ASSERT_EQUAL(((int64_t *)out[1]->data)[i], si[i]);
   }
-  free_all(out, 2);
+  tn_free_all(out, 2);
   /* k larger than the axis. */
   memcpy(in[1]->data, k5, sizeof k5);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_SHAPE);
@@ -348,7 +296,7 @@ static void test_topk(void) {
   /* Missing K input. */
   seam_tensor *only_x[2] = {in[0], NULL};
   CU_ASSERT_NOT_EQUAL(tn_run(&t, only_x, out), SEAM_OK);
-  free_all(in, 2);
+  tn_free_all(in, 2);
 }
 
 /* ---- normalizations ---- */
@@ -359,8 +307,8 @@ static void test_layernorm(void) {
    * InvStdDev = 1/sqrt(var + eps) with eps 1e-5. */
   const int64_t dims[2] = {2, 2}, wd[1] = {2};
   const float x[4] = {1, 3, 2, 2}, w[2] = {2, 3}, b[2] = {10, 20};
-  seam_tensor *in[3] = {tensor(SEAM_DTYPE_FLOAT32, 2, dims, x), tensor(SEAM_DTYPE_FLOAT32, 1, wd, w),
-                        tensor(SEAM_DTYPE_FLOAT32, 1, wd, b)};
+  seam_tensor *in[3] = {tn_tensor(SEAM_DTYPE_FLOAT32, 2, dims, x), tn_tensor(SEAM_DTYPE_FLOAT32, 1, wd, w),
+                        tn_tensor(SEAM_DTYPE_FLOAT32, 1, wd, b)};
   seam_tensor *out[3] = {NULL, NULL, NULL};
   tnode t;
   tn_init(&t, "LayerNormalization", 17, 3, 3);
@@ -377,13 +325,13 @@ static void test_layernorm(void) {
   ASSERT_NEAR(mean[0], 2);
   ASSERT_NEAR(inv[0], s);
   CU_ASSERT(fabs(inv[1] - 1.0 / sqrt(1e-5)) < 1e-2);
-  free_all(out, 3);
+  tn_free_all(out, 3);
   /* A scale that does not broadcast to X. */
   const int64_t bad[1] = {3};
   seam_tensor_free(in[1]);
-  in[1] = tensor(SEAM_DTYPE_FLOAT32, 1, bad, NULL);
+  in[1] = tn_tensor(SEAM_DTYPE_FLOAT32, 1, bad, NULL);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_SHAPE);
-  free_all(in, 3);
+  tn_free_all(in, 3);
 }
 
 static void test_mvn_and_lp(void) {
@@ -391,36 +339,36 @@ static void test_mvn_and_lp(void) {
   const int64_t dims[2] = {2, 2};
   const float x[4] = {1, 3, 5, 5};
   const int64_t axes[1] = {1};
-  seam_tensor *in[1] = {tensor(SEAM_DTYPE_FLOAT32, 2, dims, x)}, *out[1] = {NULL};
+  seam_tensor *in[1] = {tn_tensor(SEAM_DTYPE_FLOAT32, 2, dims, x)}, *out[1] = {NULL};
   tnode t;
   tn_init(&t, "MeanVarianceNormalization", 13, 1, 1);
   tn_ints(&t, "axes", axes, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   const double want[4] = {-1, 1, 0, 0};
   for (int i = 0; i < 4; i++) ASSERT_NEAR(((float *)out[0]->data)[i], want[i]);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   /* Default axes [0,2,3] need rank 4. */
   tn_init(&t, "MeanVarianceNormalization", 13, 1, 1);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
-  free_all(in, 1);
+  tn_free_all(in, 1);
 
   /* Lp over [3,4]: p=2 -> [0.6,0.8]; p=1 -> [3/7,4/7]; p=3 is not defined. */
   const int64_t vd[1] = {2};
   const float v[2] = {3, 4};
-  in[0] = tensor(SEAM_DTYPE_FLOAT32, 1, vd, v);
+  in[0] = tn_tensor(SEAM_DTYPE_FLOAT32, 1, vd, v);
   tn_init(&t, "LpNormalization", 1, 1, 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   ASSERT_NEAR(((float *)out[0]->data)[0], 0.6);
   ASSERT_NEAR(((float *)out[0]->data)[1], 0.8);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   tn_int(&t, "p", 1);
   CU_ASSERT_EQUAL_FATAL(tn_run(&t, in, out), SEAM_OK);
   ASSERT_NEAR(((float *)out[0]->data)[0], 3.0 / 7);
-  free_all(out, 1);
+  tn_free_all(out, 1);
   tn_init(&t, "LpNormalization", 1, 1, 1);
   tn_int(&t, "p", 3);
   CU_ASSERT_EQUAL(tn_run(&t, in, out), SEAM_ERR_INVALID_ARGUMENT);
-  free_all(in, 1);
+  tn_free_all(in, 1);
 }
 
 void seam_register_tests(void) {
