@@ -57,6 +57,7 @@ struct seam_plan {
   int n_owned, cap_owned;
   void *arena;
   size_t arena_bytes;
+  void *scratch; /* shared by the XNNPACK steps that need it (Winograd) */
   pthreadpool_t threadpool;
 };
 
@@ -571,6 +572,15 @@ static seam_status finish(seam_plan *p, seam_error *err) {
     if (p->bufs[b].first == INT32_MAX) p->bufs[b].first = p->bufs[b].last < 0 ? 0 : -1;
   seam_status st = place_buffers(p, err);
   if (st != SEAM_OK) return st;
+  size_t scratch = 0; /* steps run one at a time: one buffer, the largest need */
+  for (int s = 0; s < p->n_steps; s++) {
+    size_t need = p->steps[s].kind == STEP_XNN ? seam_xnn_scratch_bytes(p->steps[s].xnn) : 0;
+    if (need > scratch) scratch = need;
+  }
+  if (scratch && posix_memalign(&p->scratch, ARENA_ALIGN, round_up(scratch + SEAM_XNN_EXTRA_BYTES, ARENA_ALIGN))) {
+    p->scratch = NULL;
+    return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory for %zu bytes of scratch", scratch);
+  }
   for (int s = 0; s < p->n_steps; s++) {
     step *sp = &p->steps[s];
     sp->views = calloc((size_t)(sp->n_in + sp->n_out + 1), sizeof *sp->views);
@@ -589,7 +599,7 @@ static seam_status finish(seam_plan *p, seam_error *err) {
       }
     if (sp->kind == STEP_XNN &&
         (st = seam_xnn_setup(sp->xnn, buffer_data(p, sp->in[0]), sp->binary ? buffer_data(p, sp->in[1]) : NULL,
-                             buffer_data(p, sp->out[0]), p->threadpool, err)) != SEAM_OK) {
+                             buffer_data(p, sp->out[0]), p->scratch, p->threadpool, err)) != SEAM_OK) {
       seam_error_prefix(err, "node '%s' (%s)", sp->node->name, sp->node->op_type);
       return st;
     }
@@ -735,6 +745,7 @@ void seam_plan_free(seam_plan *p) {
   free(p->given_buf);
   free(p->wanted_buf);
   free(p->arena);
+  free(p->scratch);
   free(p);
 }
 

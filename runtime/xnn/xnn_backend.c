@@ -7,9 +7,13 @@
 #include <xnnpack.h>
 
 #include "runtime/error.h"
+#include "runtime/xnn/winograd.h"
+
+_Static_assert(SEAM_XNN_EXTRA_BYTES == XNN_EXTRA_BYTES, "spare bytes after XNNPACK inputs");
 
 typedef enum op_kind {
   KIND_CONV,
+  KIND_WINOGRAD,
   KIND_FC,
   KIND_MAX_POOL,
   KIND_AVG_POOL,
@@ -27,6 +31,7 @@ struct seam_xnn_op {
   unary_kind unary, post_unary;
   xnn_operator_t op;
   xnn_operator_t post; /* fused HardSwish/Sigmoid applied in place on the output */
+  seam_wino *wino;     /* KIND_WINOGRAD: a 3×3 stride-1 Conv (activation fused) */
   size_t batch, height, width; /* spatial setup; width = H*W for global pooling */
   size_t rows;                 /* FC batch / unary element count */
   size_t post_count;
@@ -224,6 +229,18 @@ static seam_status create_conv(const seam_node *node, const seam_tensor *const *
   spatial_pair(node, "strides", 1, s);
   spatial_pair(node, "dilations", 1, d);
   window_pads(node, x->dims[2], x->dims[3], output->dims[2], output->dims[3], k, s, d, pads);
+  if (groups == 1 && kh == 3 && kw == 3 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1 && pads[0] <= 2 &&
+      pads[1] <= 2 && pads[2] <= 2 && pads[3] <= 2) {
+    seam_wino_shape ws = {x->dims[0], x->dims[2], x->dims[3], cg, output->dims[2], output->dims[3], m,
+                          pads[0], pads[1]};
+    int tile = seam_wino_pick(&ws);
+    if (tile) {
+      seam_status st = seam_wino_create(tile, &ws, w->data, b ? (const float *)b->data : NULL, node->act,
+                                        &op->wino, err);
+      op->kind = KIND_WINOGRAD;
+      return st;
+    }
+  }
   /* OIHW → OHWI */
   float *ohwi = malloc(sizeof(float) * (size_t)w->count);
   if (!ohwi) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
@@ -395,10 +412,15 @@ static enum xnn_status setup_unary(xnn_operator_t u, unary_kind kind, size_t cou
   return xnn_status_invalid_parameter;
 }
 
-seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, float *output,
+size_t seam_xnn_scratch_bytes(const seam_xnn_op *op) {
+  return op->kind == KIND_WINOGRAD ? seam_wino_scratch_bytes(op->wino) : 0;
+}
+
+seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, float *output, void *scratch,
                            pthreadpool_t tp, seam_error *err) {
   enum xnn_status st = xnn_status_success;
   switch (op->kind) {
+  case KIND_WINOGRAD: return seam_wino_setup(op->wino, a, output, scratch, tp, err);
   case KIND_CONV:
     st = xnn_setup_convolution2d_nhwc_f32(op->op, op->batch, op->height, op->width, a, output, tp);
     break;
@@ -429,6 +451,7 @@ seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, floa
 }
 
 seam_status seam_xnn_run(seam_xnn_op *op, pthreadpool_t tp, seam_error *err) {
+  if (op->kind == KIND_WINOGRAD) return seam_wino_run(op->wino, tp, err);
   enum xnn_status st = xnn_run_operator(op->op, tp);
   if (st == xnn_status_success && op->post) st = xnn_run_operator(op->post, tp);
   return st == xnn_status_success ? SEAM_OK : xnn_fail(err, st, "run");
@@ -438,5 +461,6 @@ void seam_xnn_free(seam_xnn_op *op) {
   if (!op) return;
   if (op->op) xnn_delete_operator(op->op);
   if (op->post) xnn_delete_operator(op->post);
+  seam_wino_free(op->wino);
   free(op);
 }

@@ -7,7 +7,10 @@
  * spatial operators; elementwise operators take explicit physical shapes so
  * the plan can run them in either layout. Weights are transformed from ONNX
  * layouts (OIHW) to XNNPACK's (OHWI) and packed when the operator is
- * created; nothing allocates at run time. */
+ * created; nothing allocates at run time. 3×3 stride-1 Convs the cost rule
+ * in winograd.c picks run as Winograd F(2,3)/F(4,3) instead, with XNNPACK
+ * fully-connected operators for the products and a caller-provided scratch
+ * buffer (seam_xnn_scratch_bytes). */
 #ifndef SEAM_RUNTIME_XNN_BACKEND_H
 #define SEAM_RUNTIME_XNN_BACKEND_H
 
@@ -50,9 +53,19 @@ seam_status seam_xnn_create_elementwise(const seam_node *node, const seam_tensor
                                         int n_b, const int64_t *shape_b, int64_t count,
                                         seam_xnn_op **out, seam_error *err);
 
-/* Binds buffers (b is NULL for unary and spatial ops). May be called again
- * with other pointers. */
-seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, float *output,
+/* Spare bytes XNNPACK may read past the end of an input buffer. */
+#define SEAM_XNN_EXTRA_BYTES 16
+
+/* Scratch memory the operator needs while it runs (0 for most): the caller
+ * passes a buffer of at least this many bytes, 64-byte aligned with
+ * SEAM_XNN_EXTRA_BYTES spare, to setup. Operators run one at a time may
+ * share one buffer. */
+size_t seam_xnn_scratch_bytes(const seam_xnn_op *op);
+
+/* Binds buffers (b is NULL for unary and spatial ops; scratch may be NULL
+ * when seam_xnn_scratch_bytes is 0). May be called again with other
+ * pointers. */
+seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, float *output, void *scratch,
                            pthreadpool_t threadpool, seam_error *err);
 seam_status seam_xnn_run(seam_xnn_op *op, pthreadpool_t threadpool, seam_error *err);
 void seam_xnn_free(seam_xnn_op *op);
