@@ -9,6 +9,8 @@ int cmd_info(int argc, char **argv);
 int cmd_conformance(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* Monotonic time in milliseconds. */
 double cli_now_ms(void);

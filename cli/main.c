@@ -14,6 +14,8 @@ static const struct {
     {"info", cmd_info, "describe a model: inputs, outputs, ops, parameters, MACs"},
     {"bench", cmd_bench, "time whole-model runs; last line is a JSON summary"},
     {"profile", cmd_profile, "time every node; table and JSON for the partitioner"},
+    {"quantize", cmd_quantize, "INT8 post-training quantization into a QDQ ONNX model"},
+    {"eval", cmd_eval, "top-1 accuracy of a classifier on a labelled .npy set"},
     {"conformance", cmd_conformance, "run the ONNX backend node tests"},
 };
 

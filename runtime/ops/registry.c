@@ -9,6 +9,7 @@ static const seam_op_def *const families[] = {
     seam_ops_elementwise,
     seam_ops_reduce,
     seam_ops_shape,
+    seam_ops_quant,
 };
 
 const seam_op_def *seam_op_lookup(const char *op_type) {
