@@ -592,9 +592,9 @@ static Onnx__TensorProto *new_init(writer *w, const char *name, int dtype, int r
   t->has_data_type = 1;
   t->data_type = dtype;
   t->n_dims = (size_t)rank;
-  memcpy(d, dims, sizeof *d * (size_t)rank);
+  if (rank) memcpy(d, dims, sizeof *d * (size_t)rank); /* a scalar has no dims (NULL) */
   t->dims = d;
-  memcpy(raw, data, nbytes);
+  if (nbytes) memcpy(raw, data, nbytes);
   t->has_raw_data = 1;
   t->raw_data.data = raw;
   t->raw_data.len = nbytes;
@@ -775,7 +775,7 @@ static Onnx__NodeProto *copy_node(writer *w, const Onnx__NodeProto *n) {
   char **inputs = arena_calloc(&w->a, n->n_input + 1, sizeof *inputs);
   if (!c || !inputs) return NULL;
   *c = *n;
-  memcpy(inputs, n->input, sizeof *inputs * n->n_input);
+  if (n->n_input) memcpy(inputs, n->input, sizeof *inputs * n->n_input);
   c->input = inputs;
   return c;
 }
