@@ -11,6 +11,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_cuts(int argc, char **argv);
 
 /* Monotonic time in milliseconds. */
 double cli_now_ms(void);

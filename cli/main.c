@@ -16,6 +16,7 @@ static const struct {
     {"profile", cmd_profile, "time every node; table and JSON for the partitioner"},
     {"quantize", cmd_quantize, "INT8 post-training quantization into a QDQ ONNX model"},
     {"eval", cmd_eval, "top-1 accuracy of a classifier on a labelled .npy set"},
+    {"cuts", cmd_cuts, "candidate cut points (tensor sets) with their sizes"},
     {"conformance", cmd_conformance, "run the ONNX backend node tests"},
 };
 
