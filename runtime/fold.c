@@ -23,7 +23,9 @@ void seam_drop_unread_constants(seam_graph *g) {
   }
 }
 
-seam_status seam_fold_constants(seam_graph *g, seam_error *err) {
+seam_status seam_fold_constants(seam_graph *g, seam_error *err) { return seam_fold_constants_except(g, NULL, err); }
+
+seam_status seam_fold_constants_except(seam_graph *g, const char *keep_op, seam_error *err) {
   int max_io = 1;
   for (int i = 0; i < g->n_nodes; i++) {
     if (g->nodes[i].n_inputs > max_io) max_io = g->nodes[i].n_inputs;
@@ -39,7 +41,7 @@ seam_status seam_fold_constants(seam_graph *g, seam_error *err) {
   }
   for (int i = 0; i < g->n_nodes; i++) {
     seam_node *n = &g->nodes[i];
-    if (!all_inputs_constant(g, n)) continue;
+    if (!all_inputs_constant(g, n) || (keep_op && strcmp(n->op_type, keep_op) == 0)) continue;
     for (int k = 0; k < n->n_inputs; k++)
       in[k] = n->inputs[k] >= 0 ? g->values[n->inputs[k]].constant : NULL;
     if ((st = seam_node_execute(n, in, out, err)) != SEAM_OK) goto out;

@@ -102,6 +102,18 @@ const seam_removed_value *seam_graph_find_removed(const seam_graph *g, const cha
 }
 
 void seam_activation_apply(const seam_activation *act, seam_tensor *t) {
+  if (act->kind == SEAM_ACT_CLAMP && (t->dtype == SEAM_DTYPE_INT8 || t->dtype == SEAM_DTYPE_UINT8)) {
+    bool u8 = t->dtype == SEAM_DTYPE_UINT8;
+    float tlo = u8 ? 0.0f : -128.0f, thi = u8 ? 255.0f : 127.0f;
+    int lo = (int)(act->min > tlo ? act->min : tlo), hi = (int)(act->max < thi ? act->max : thi);
+    for (int64_t i = 0; i < t->count; i++) {
+      int v = u8 ? ((uint8_t *)t->data)[i] : ((int8_t *)t->data)[i];
+      v = v < lo ? lo : v > hi ? hi : v;
+      if (u8) ((uint8_t *)t->data)[i] = (uint8_t)v;
+      else ((int8_t *)t->data)[i] = (int8_t)v;
+    }
+    return;
+  }
   if (act->kind == SEAM_ACT_NONE || t->dtype != SEAM_DTYPE_FLOAT32) return;
   float *x = t->data;
   int64_t n = t->count;

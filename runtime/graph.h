@@ -56,7 +56,10 @@ typedef enum seam_activation_kind {
 
 typedef struct seam_activation {
   seam_activation_kind kind;
-  float min, max; /* SEAM_ACT_CLAMP bounds (±INFINITY when open) */
+  /* SEAM_ACT_CLAMP bounds (±INFINITY when open). On a node with an int8 or
+   * uint8 output (QLinearConv, QLinearMatMul) they are in output units:
+   * integers in the output type's range. */
+  float min, max;
 } seam_activation;
 
 typedef struct seam_node {
@@ -102,7 +105,8 @@ typedef struct seam_graph {
 int seam_graph_find_value(const seam_graph *g, const char *name);
 /* The removal record for a name optimization removed, or NULL. */
 const seam_removed_value *seam_graph_find_removed(const seam_graph *g, const char *name);
-/* Applies an activation in place to a float32 tensor. */
+/* Applies an activation in place to a float32 tensor, or a clamp to an
+ * int8/uint8 tensor (bounds in output units); other dtypes are left alone. */
 void seam_activation_apply(const seam_activation *act, seam_tensor *t);
 void seam_graph_free(seam_graph *g);
 /* Frees what a node owns and zeroes it. */

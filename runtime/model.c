@@ -47,8 +47,13 @@ SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
     return NULL;
   }
   m->graph = seam_onnx_import(bytes, size, base_dir, err);
-  if (!m->graph || seam_fold_constants(m->graph, err) != SEAM_OK ||
-      (m->options.optimize && seam_optimize_graph(m->graph, err) != SEAM_OK)) {
+  /* With optimization on, DequantizeLinear nodes of constants (quantized
+   * weights) stay until QDQ fusion has seen them; the ones it does not fuse
+   * are folded afterwards. */
+  bool opt = m->options.optimize != 0;
+  if (!m->graph || seam_fold_constants_except(m->graph, opt ? "DequantizeLinear" : NULL, err) != SEAM_OK ||
+      (opt && (seam_fuse_qdq(m->graph, err) != SEAM_OK || seam_fold_constants(m->graph, err) != SEAM_OK ||
+               seam_optimize_graph(m->graph, err) != SEAM_OK))) {
     seam_model_free(m);
     return NULL;
   }

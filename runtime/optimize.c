@@ -540,6 +540,204 @@ static seam_status fuse_activations(opt *o) {
   return st;
 }
 
+/* ---- QDQ fusion: DequantizeLinear → Conv/MatMul → [Relu|Clip] → QuantizeLinear ---- */
+
+static const seam_tensor *const_value(const seam_graph *g, int v) { return v >= 0 ? g->values[v].constant : NULL; }
+
+/* The live producer of value v when it is an op_type node, or -1. */
+static int producer_of(const opt *o, int v, const char *op_type) {
+  if (v < 0) return -1;
+  int p = o->g->values[v].producer;
+  return p >= 0 && !o->dead_node[p] && is_op(&o->g->nodes[p], op_type) ? p : -1;
+}
+
+static bool is_q8(seam_dtype dt) { return dt == SEAM_DTYPE_INT8 || dt == SEAM_DTYPE_UINT8; }
+
+static bool positive_scales(const seam_tensor *s) {
+  if (!s || s->dtype != SEAM_DTYPE_FLOAT32 || s->rank > 1 || s->count < 1) return false;
+  for (int64_t i = 0; i < s->count; i++) {
+    float v = ((const float *)s->data)[i];
+    if (!(v > 0.0f) || isinf(v)) return false;
+  }
+  return true;
+}
+
+static bool all_zero(const seam_tensor *t) {
+  for (int64_t i = 0; i < t->count; i++)
+    if (seam_tensor_get_i64(t, i) != 0) return false;
+  return true;
+}
+
+/* A DequantizeLinear / QuantizeLinear with a constant per-tensor scale and
+ * an 8-bit zero point (present). */
+static bool per_tensor_qparams(const seam_graph *g, const seam_node *n) {
+  const seam_tensor *s = has_input(n, 1) ? const_value(g, n->inputs[1]) : NULL;
+  const seam_tensor *z = has_input(n, 2) ? const_value(g, n->inputs[2]) : NULL;
+  return n->n_inputs >= 3 && n->inputs[0] >= 0 && positive_scales(s) && s->count == 1 && z && z->count == 1 &&
+         z->rank <= 1 && is_q8(z->dtype);
+}
+
+/* A DequantizeLinear of a constant of dtype dt whose scale is per tensor or
+ * per axis `axis` (channels entries), with zero points 0. */
+static bool const_dq(const seam_graph *g, const seam_node *n, seam_dtype dt, int axis, int64_t channels) {
+  const seam_tensor *x = has_input(n, 0) ? const_value(g, n->inputs[0]) : NULL;
+  const seam_tensor *s = has_input(n, 1) ? const_value(g, n->inputs[1]) : NULL;
+  const seam_tensor *z = has_input(n, 2) ? const_value(g, n->inputs[2]) : NULL;
+  if (!x || x->dtype != dt || !positive_scales(s) || (has_input(n, 2) && !z)) return false;
+  if (z && (z->count != s->count || z->dtype != dt || !all_zero(z))) return false;
+  if (s->count == 1) return true;
+  int64_t a = seam_attr_int(n, "axis", 1);
+  if (a < 0) a += x->rank;
+  return s->rank == 1 && s->count == channels && a == axis && n->opset >= 13;
+}
+
+/* Quantizes a clamp bound as QuantizeLinear would (float32 division,
+ * half to even, saturated). */
+static float quantized_bound(float v, float scale, int32_t zp, int32_t lo, int32_t hi) {
+  if (isinf(v)) return v < 0 ? (float)lo : (float)hi;
+  double q = nearbyint((double)(v / scale)) + zp;
+  return (float)(q < lo ? lo : q > hi ? hi : q);
+}
+
+/* Tries to fuse the pattern ending in QuantizeLinear node qi. */
+static seam_status fuse_one_qdq(opt *o, int qi) {
+  seam_graph *g = o->g;
+  const seam_node *qn = &g->nodes[qi];
+  if (qn->n_outputs != 1 || qn->outputs[0] < 0 || !per_tensor_qparams(g, qn)) return SEAM_OK;
+  int y_f = qn->inputs[0];
+  if (g->values[y_f].n_consumers != 1 || is_graph_output(g, y_f) || g->values[y_f].producer < 0) return SEAM_OK;
+  int act_node = -1, host = g->values[y_f].producer, a_f = y_f;
+  if (o->dead_node[host]) return SEAM_OK;
+  seam_activation act = {.kind = SEAM_ACT_NONE, .min = -INFINITY, .max = INFINITY};
+  if (is_op(&g->nodes[host], "Relu") || is_op(&g->nodes[host], "Clip")) {
+    if (!activation_of(g, &g->nodes[host], &act) || act.kind != SEAM_ACT_CLAMP) return SEAM_OK;
+    act_node = host;
+    a_f = g->nodes[host].inputs[0];
+    if (a_f < 0 || g->values[a_f].n_consumers != 1 || is_graph_output(g, a_f)) return SEAM_OK;
+    host = g->values[a_f].producer;
+    if (host < 0 || o->dead_node[host]) return SEAM_OK;
+  }
+  seam_node *h = &g->nodes[host];
+  bool conv = is_op(h, "Conv");
+  if ((!conv && !is_op(h, "MatMul")) || h->n_outputs != 1 || h->outputs[0] != a_f || h->act.kind != SEAM_ACT_NONE ||
+      h->n_inputs < 2)
+    return SEAM_OK;
+  int dx = producer_of(o, h->inputs[0], "DequantizeLinear");
+  int dw = producer_of(o, h->inputs[1], "DequantizeLinear");
+  int db = has_input(h, 2) ? producer_of(o, h->inputs[2], "DequantizeLinear") : -1;
+  if (dx < 0 || dw < 0 || (conv && has_input(h, 2) && db < 0) || (!conv && h->n_inputs > 2)) return SEAM_OK;
+  const seam_node *nx = &g->nodes[dx], *nw = &g->nodes[dw];
+  if (!per_tensor_qparams(g, nx) || const_value(g, nx->inputs[0])) return SEAM_OK;
+  const seam_tensor *w = const_value(g, nw->inputs[0]);
+  if (!w || w->dtype != SEAM_DTYPE_INT8) return SEAM_OK;
+  int64_t channels;
+  if (conv) {
+    if (w->rank < 3) return SEAM_OK;
+    channels = w->dims[0];
+    if (!const_dq(g, nw, SEAM_DTYPE_INT8, 0, channels)) return SEAM_OK;
+  } else {
+    if (w->rank != 2) return SEAM_OK;
+    channels = w->dims[1];
+    if (!const_dq(g, nw, SEAM_DTYPE_INT8, 1, channels)) return SEAM_OK;
+  }
+  float sx = ((const float *)const_value(g, nx->inputs[1])->data)[0];
+  const seam_tensor *sw = const_value(g, nw->inputs[1]);
+  if (db >= 0) {
+    const seam_node *nb = &g->nodes[db];
+    const seam_tensor *b = const_value(g, nb->inputs[0]);
+    if (!b || b->rank != 1 || b->count != channels || !const_dq(g, nb, SEAM_DTYPE_INT32, 0, channels)) return SEAM_OK;
+    const seam_tensor *sb = const_value(g, nb->inputs[1]);
+    for (int64_t m = 0; m < channels; m++) {
+      double want = (double)sx * ((const float *)sw->data)[sw->count == 1 ? 0 : m];
+      double got = ((const float *)sb->data)[sb->count == 1 ? 0 : m];
+      if (fabs(got - want) > 1e-6 * fabs(want)) return SEAM_OK;
+    }
+  }
+  /* The pattern holds: rewrite the host node. */
+  const char *new_op = conv ? "QLinearConv" : "QLinearMatMul";
+  const seam_op_def *def = seam_op_lookup(new_op);
+  if (!def) return SEAM_OK;
+  int zw = has_input(nw, 2) ? nw->inputs[2] : -1;
+  if (zw < 0) {
+    int64_t one = 1;
+    seam_tensor *z = seam_tensor_create(SEAM_DTYPE_INT8, 0, &one, NULL);
+    if (!z || (zw = add_constant(o, h->name, "_w_zero_point", z)) < 0) return no_memory(o);
+  }
+  char *op_type = strdup(new_op);
+  int n_new = conv ? 9 : 8;
+  int *inputs = malloc(sizeof(int) * (size_t)n_new);
+  if (!op_type || !inputs) {
+    free(op_type);
+    free(inputs);
+    return no_memory(o);
+  }
+  const seam_node *qq = &g->nodes[qi];
+  int y_q = qq->outputs[0];
+  int wanted[9] = {nx->inputs[0], nx->inputs[1], nx->inputs[2], nw->inputs[0], nw->inputs[1], zw,
+                   qq->inputs[1], qq->inputs[2], db >= 0 ? g->nodes[db].inputs[0] : -1};
+  seam_status st;
+  if ((st = record_removed(o, a_f, NULL, "quantized into %s '%s', which now produces '%s'", new_op, h->name,
+                           g->values[y_q].name)) != SEAM_OK ||
+      (a_f != y_f && (st = record_removed(o, y_f, NULL, "quantized into %s '%s', which now produces '%s'", new_op,
+                                          h->name, g->values[y_q].name)) != SEAM_OK)) {
+    free(op_type);
+    free(inputs);
+    return st;
+  }
+  for (int k = 0; k < h->n_inputs; k++)
+    if (h->inputs[k] >= 0) g->values[h->inputs[k]].n_consumers--;
+  for (int k = 0; k < n_new; k++) {
+    inputs[k] = wanted[k];
+    if (inputs[k] >= 0) g->values[inputs[k]].n_consumers++;
+  }
+  free(h->inputs);
+  h->inputs = inputs;
+  h->n_inputs = n_new;
+  free(h->op_type);
+  h->op_type = op_type;
+  h->op = def;
+  if (act.kind == SEAM_ACT_CLAMP) {
+    const seam_tensor *sy = const_value(g, qq->inputs[1]), *zy = const_value(g, qq->inputs[2]);
+    bool u8 = zy->dtype == SEAM_DTYPE_UINT8;
+    int32_t lo = u8 ? 0 : INT8_MIN, hi = u8 ? UINT8_MAX : INT8_MAX, z = (int32_t)seam_tensor_get_i64(zy, 0);
+    float s = ((const float *)sy->data)[0];
+    act.min = quantized_bound(act.min, s, z, lo, hi);
+    act.max = quantized_bound(act.max, s, z, lo, hi);
+    if (act.min <= (float)lo && act.max >= (float)hi) act.kind = SEAM_ACT_NONE;
+    h->act = act;
+  }
+  h->outputs[0] = y_q;
+  g->values[y_q].producer = host;
+  kill_node(o, qi);
+  kill_value(o, y_f);
+  if (act_node >= 0) {
+    kill_node(o, act_node);
+    kill_value(o, a_f);
+  }
+  /* Input DequantizeLinear nodes nothing reads any more go too. */
+  int dqs[3] = {dx, dw, db};
+  for (int j = 0; j < 3; j++) {
+    if (dqs[j] < 0 || o->dead_node[dqs[j]]) continue;
+    int v = g->nodes[dqs[j]].outputs[0];
+    if (v < 0 || g->values[v].n_consumers > 0 || is_graph_output(g, v)) continue;
+    if ((st = record_removed(o, v, NULL, "quantized into %s '%s'", new_op, g->nodes[host].name)) != SEAM_OK)
+      return st;
+    kill_node(o, dqs[j]);
+    kill_value(o, v);
+  }
+  return SEAM_OK;
+}
+
+static seam_status fuse_qdq(opt *o) {
+  seam_graph *g = o->g;
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (o->dead_node[i] || !is_op(&g->nodes[i], "QuantizeLinear")) continue;
+    seam_status st = fuse_one_qdq(o, i);
+    if (st != SEAM_OK) return st;
+  }
+  return SEAM_OK;
+}
+
 /* ---- compaction ---- */
 
 static seam_status compact(opt *o) {
@@ -622,6 +820,19 @@ seam_status seam_optimize_graph(seam_graph *g, seam_error *err) {
   } else {
     st = compact(&o);
   }
+  free(o.dead_node);
+  free(o.dead_value);
+  return st;
+}
+
+seam_status seam_fuse_qdq(seam_graph *g, seam_error *err) {
+  if (!g) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "graph is NULL");
+  opt o = {.g = g, .value_cap = g->n_values + 1, .err = err};
+  o.dead_node = calloc((size_t)g->n_nodes + 1, 1);
+  o.dead_value = calloc((size_t)o.value_cap, 1);
+  seam_status st;
+  if (!o.dead_node || !o.dead_value) st = no_memory(&o);
+  else if ((st = fuse_qdq(&o)) == SEAM_OK) st = compact(&o);
   free(o.dead_node);
   free(o.dead_value);
   return st;

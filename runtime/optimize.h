@@ -15,6 +15,8 @@
  *      Relu, Clip with constant bounds, HardSwish or Sigmoid that is the only
  *      reader of a float32 Conv, ConvTranspose, Gemm, MatMul or Add output is
  *      fused into that node (seam_node.act).
+ * (QDQ fusion, seam_fuse_qdq below, runs before these, on a graph folded
+ * with DequantizeLinear kept.)
  * Every removed tensor name is recorded in g->removed: with same_as when its
  * value lives on under another name (passes 1), with same_as NULL when it no
  * longer exists (the pre-BatchNormalization / pre-activation tensors), so it
@@ -22,5 +24,21 @@
  * and values that go are freed; producers and consumer counts stay exact.
  * On failure (out of memory) the graph is still valid to free. */
 seam_status seam_optimize_graph(seam_graph *g, seam_error *err);
+
+/* QDQ fusion, run before seam_optimize_graph on a graph folded with
+ * DequantizeLinear kept (seam_fold_constants_except):
+ *   DequantizeLinear(x_q) → Conv(·, DequantizeLinear(W_q), [DequantizeLinear(B_q)])
+ *     → [Relu | Clip] → QuantizeLinear → y_q
+ * becomes QLinearConv(x_q, sx, zx, W_q, sw, zw, sy, zy, B_q) → y_q, and the
+ * same without bias around MatMul becomes QLinearMatMul. Conditions: every
+ * scale and zero point constant; activations per tensor, int8 or uint8;
+ * weights int8 constants, per tensor or per output channel, zero point 0;
+ * bias int32 with scale x_scale * w_scale (1e-6 relative) and zero point 0;
+ * the Conv/MatMul output and the activation output read by nothing else
+ * and not graph outputs. The Relu/Clip becomes a clamp in output units
+ * (node->act), which is exact: rounding is monotonic. Input DequantizeLinear
+ * nodes stay when something else still reads them. Removed names are
+ * recorded in g->removed (same_as NULL). */
+seam_status seam_fuse_qdq(seam_graph *g, seam_error *err);
 
 #endif

@@ -361,15 +361,32 @@ static step *bind_input(seam_plan *p, int index, int k, int v, layout lay, seam_
   return &p->steps[index];
 }
 
+/* Per-tensor QuantizeLinear / DequantizeLinear are elementwise: they run in
+ * the layout their rank-4 input already has (saves two conversions around
+ * every quantized tensor between XNNPACK steps). */
+static bool qdq_in_nhwc(planner *pl, const seam_node *node) {
+  if (!pl->fast || (strcmp(node->op_type, "QuantizeLinear") != 0 && strcmp(node->op_type, "DequantizeLinear") != 0))
+    return false;
+  if (node->n_inputs < 2 || node->inputs[0] < 0 || node->inputs[1] < 0 || pl->is_static[node->inputs[0]])
+    return false;
+  int v = node->inputs[0];
+  if (pl->shape_of[v]->rank != 4 || pl->shape_of[node->inputs[1]]->count != 1) return false;
+  for (int k = 1; k < node->n_inputs; k++)
+    if (node->inputs[k] >= 0 && pl->shape_of[node->inputs[k]]->count != 1) return false;
+  return primary_layout(pl->p, v) == LAYOUT_NHWC && !layout_agnostic(pl->shape_of[v]);
+}
+
 static seam_status plan_portable(planner *pl, const seam_node *node, seam_error *err) {
   seam_plan *p = pl->p;
-  bool nhwc = concat_in_nhwc(pl, node);
+  bool nhwc = concat_in_nhwc(pl, node) || qdq_in_nhwc(pl, node);
   step *s = add_step(p, STEP_PORTABLE, node, node->n_inputs, node->n_outputs);
   if (!s) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   int index = (int)(s - p->steps);
-  if (nhwc && make_shadow_axis(s, node, 3, err) != SEAM_OK) return SEAM_ERR_NO_MEMORY;
+  if (nhwc && strcmp(node->op_type, "Concat") == 0 && make_shadow_axis(s, node, 3, err) != SEAM_OK)
+    return SEAM_ERR_NO_MEMORY;
   for (int k = 0; k < node->n_inputs; k++)
-    if (node->inputs[k] >= 0 && !bind_input(p, index, k, node->inputs[k], nhwc ? LAYOUT_NHWC : LAYOUT_NCHW, err))
+    if (node->inputs[k] >= 0 &&
+        !bind_input(p, index, k, node->inputs[k], nhwc && (k == 0 || strcmp(node->op_type, "Concat") == 0) ? LAYOUT_NHWC : LAYOUT_NCHW, err))
       return err ? err->status : SEAM_ERR_INTERNAL;
   s = move_to_end(p, index);
   return add_outputs(pl, node, s, nhwc ? LAYOUT_NHWC : LAYOUT_NCHW, err);
@@ -377,8 +394,8 @@ static seam_status plan_portable(planner *pl, const seam_node *node, seam_error 
 
 static seam_status plan_xnn_node(planner *pl, const seam_node *node, seam_xnn_class cls, seam_error *err) {
   seam_plan *p = pl->p;
-  const seam_tensor *in[8] = {0};
-  for (int k = 0; k < node->n_inputs && k < 8; k++)
+  const seam_tensor *in[16] = {0};
+  for (int k = 0; k < node->n_inputs && k < 16; k++)
     in[k] = node->inputs[k] >= 0 ? pl->shape_of[node->inputs[k]] : NULL;
   const seam_tensor *out0 = pl->shape_of[node->outputs[0]];
   step *s = add_step(p, STEP_XNN, node, node->n_inputs, 1);
@@ -445,8 +462,8 @@ static seam_status plan_xnn_node(planner *pl, const seam_node *node, seam_xnn_cl
       physical_dims(&logical, logical.rank == 4 ? lay : LAYOUT_NCHW, shapes[k]);
     }
     s = move_to_end(p, index);
-    bool is_const[8] = {0};
-    for (int k = 0; k < node->n_inputs && k < 8; k++) is_const[k] = node->inputs[k] >= 0 && pl->is_static[node->inputs[k]];
+    bool is_const[16] = {0};
+    for (int k = 0; k < node->n_inputs && k < 16; k++) is_const[k] = node->inputs[k] >= 0 && pl->is_static[node->inputs[k]];
     if ((st = seam_xnn_create_elementwise(node, in, is_const, ranks[0], shapes[0], binary ? ranks[1] : -1,
                                           shapes[1], out0->count, &s->xnn, err)) != SEAM_OK)
       return st;
@@ -460,9 +477,9 @@ static seam_status plan_xnn_node(planner *pl, const seam_node *node, seam_xnn_cl
 static seam_status plan_node(planner *pl, int i, seam_error *err) {
   const seam_node *node = &pl->g->nodes[i];
   if (pl->fast && node->n_outputs >= 1 && node->outputs[0] >= 0) {
-    const seam_tensor *in[8] = {0};
-    bool is_const[8] = {0};
-    if (node->n_inputs <= 8) {
+    const seam_tensor *in[16] = {0};
+    bool is_const[16] = {0};
+    if (node->n_inputs <= 16) {
       for (int k = 0; k < node->n_inputs; k++) {
         int v = node->inputs[k];
         in[k] = v >= 0 ? pl->shape_of[v] : NULL;

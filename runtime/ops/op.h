@@ -43,7 +43,7 @@ extern const seam_op_def seam_ops_nn[];          /* conv, gemm, matmul, norms, p
 extern const seam_op_def seam_ops_elementwise[]; /* unary, binary, activations, logic, cast */
 extern const seam_op_def seam_ops_reduce[];      /* reductions, softmax */
 extern const seam_op_def seam_ops_shape[];       /* layout, indexing, shape, constants, resize */
-extern const seam_op_def seam_ops_quant[];       /* QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear */
+extern const seam_op_def seam_ops_quant[];       /* QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, QLinearConv, QLinearMatMul */
 
 /* The op definition for an op type in the default domain, or NULL. */
 const seam_op_def *seam_op_lookup(const char *op_type);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runtime/ops/op.h"
+#include "runtime/ops/qlinear.h"
 
 /* How scale/zero-point entries map onto x. */
 typedef struct qparams {
@@ -48,9 +49,10 @@ static seam_status check_params(seam_op_ctx *ctx, qparams *p) {
       return seam_fail(ctx->err, SEAM_ERR_SHAPE, "the zero point (%lld values) and the scale (%lld values) "
                        "must have the same shape", (long long)p->zp->count, (long long)p->scale->count);
   }
-  p->outer = p->x->count;
-  p->channels = p->inner = 1;
-  if (p->scale->count == 1) return SEAM_OK; /* per tensor */
+  /* Per tensor: one run of count elements with one scale and zero point. */
+  p->outer = p->channels = 1;
+  p->inner = p->x->count;
+  if (p->scale->count == 1) return SEAM_OK;
   if (node->opset < 13)
     return seam_fail(ctx->err, SEAM_ERR_SHAPE,
                      "opset %d quantizes per tensor: the scale must hold one value, got %lld", node->opset,
@@ -62,7 +64,7 @@ static seam_status check_params(seam_op_ctx *ctx, qparams *p) {
   if (p->x->rank == 0 || p->x->dims[axis] != p->scale->count)
     return seam_fail(ctx->err, SEAM_ERR_SHAPE, "a per-axis scale needs %lld values (axis %d), got %lld",
                      p->x->rank ? (long long)p->x->dims[axis] : 1LL, axis, (long long)p->scale->count);
-  p->outer = 1;
+  p->outer = p->inner = 1;
   p->channels = p->x->dims[axis];
   for (int d = 0; d < axis; d++) p->outer *= p->x->dims[d];
   for (int d = axis + 1; d < p->x->rank; d++) p->inner *= p->x->dims[d];
@@ -246,5 +248,7 @@ const seam_op_def seam_ops_quant[] = {
     {"QuantizeLinear", quantize_infer, quantize_run},
     {"DequantizeLinear", dequantize_infer, dequantize_run},
     {"DynamicQuantizeLinear", dynamic_infer, dynamic_run},
+    {"QLinearConv", seam_qlinear_conv_infer, seam_qlinear_conv_run},
+    {"QLinearMatMul", seam_qlinear_matmul_infer, seam_qlinear_matmul_run},
     {NULL, NULL, NULL},
 };

@@ -13,6 +13,7 @@ _Static_assert(SEAM_XNN_EXTRA_BYTES == XNN_EXTRA_BYTES, "spare bytes after XNNPA
 
 typedef enum op_kind {
   KIND_CONV,
+  KIND_QC8_CONV, /* QLinearConv: int8 in/out, per-channel (or per-tensor) int8 weights */
   KIND_WINOGRAD,
   KIND_FC,
   KIND_MAX_POOL,
@@ -140,8 +141,50 @@ static bool constant_clip_bounds(const seam_node *node, const seam_tensor *const
   return true;
 }
 
+/* ---- QLinearConv on XNNPACK's qc8 convolution ---- */
+
+static bool is_i8(const seam_tensor *t) { return t && t->dtype == SEAM_DTYPE_INT8; }
+
+static bool normal_positive(float v) { return v > 0.0f && isnormal(v); }
+
+/* What XNNPACK's qc8 convolution accepts (checked at create; checked here
+ * so that a node it would refuse runs on the portable kernel instead):
+ * int8 input and output with per-tensor parameters, int8 weights with zero
+ * point 0 and positive normal scales, requantization scales
+ * x_scale * w_scale[m] / y_scale below 256, an int32 bias. */
+static bool qc8_conv_fits(const seam_node *node, const seam_tensor *const *in, const bool *is_const,
+                          const seam_tensor *output) {
+  if (node->n_inputs < 8 || !is_i8(in[0]) || in[0]->rank != 4 || is_const[0] || !is_i8(output)) return false;
+  for (int k = 1; k < node->n_inputs; k++)
+    if (in[k] ? !is_const[k] : k != 8) return false; /* parameters constant; only B may be omitted */
+  const seam_tensor *xs = in[1], *xz = in[2], *w = in[3], *ws = in[4], *wz = in[5], *ys = in[6], *yz = in[7];
+  const seam_tensor *b = node->n_inputs > 8 ? in[8] : NULL;
+  if (!is_f32(xs) || xs->count != 1 || !is_i8(xz) || xz->count != 1 || !is_f32(ys) || ys->count != 1 ||
+      !is_i8(yz) || yz->count != 1 || !is_i8(w) || w->rank != 4 || !is_f32(ws) || !is_i8(wz))
+    return false;
+  int64_t m = w->dims[0];
+  if ((ws->count != 1 && ws->count != m) || (wz->count != 1 && wz->count != m)) return false;
+  if (b && (b->dtype != SEAM_DTYPE_INT32 || b->count != m)) return false;
+  for (int64_t i = 0; i < wz->count; i++)
+    if (((const int8_t *)wz->data)[i] != 0) return false;
+  float sx = ((const float *)xs->data)[0], sy = ((const float *)ys->data)[0];
+  if (!normal_positive(sx) || !normal_positive(sy)) return false;
+  for (int64_t i = 0; i < ws->count; i++) {
+    float s = ((const float *)ws->data)[i];
+    if (!normal_positive(s) || !(sx * s / sy < 256.0f)) return false;
+  }
+  /* A fused clamp must leave a non-empty range. */
+  if (node->act.kind != SEAM_ACT_NONE && (node->act.kind != SEAM_ACT_CLAMP || !(node->act.min < node->act.max)))
+    return false;
+  int64_t k[2] = {w->dims[2], w->dims[3]}, s[2], d[2], pads[4];
+  if (!spatial_pair(node, "strides", 1, s) || !spatial_pair(node, "dilations", 1, d)) return false;
+  return window_pads(node, in[0]->dims[2], in[0]->dims[3], output->dims[2], output->dims[3], k, s, d, pads);
+}
+
 seam_xnn_class seam_xnn_classify(const seam_node *node, const seam_tensor *const *inputs,
                                  const bool *is_const, const seam_tensor *output) {
+  if (seam_xnn_available() && is_op(node, "QLinearConv"))
+    return qc8_conv_fits(node, inputs, is_const, output) ? SEAM_XNN_SPATIAL : SEAM_XNN_NONE;
   if (!seam_xnn_available() || node->n_inputs < 1 || !is_f32(inputs[0]) || !is_f32(output) || is_const[0])
     return SEAM_XNN_NONE;
   const seam_tensor *x = inputs[0];
@@ -266,6 +309,53 @@ static seam_status create_conv(const seam_node *node, const seam_tensor *const *
   return create_post(node, (size_t)output->count, op, err);
 }
 
+static seam_status create_qc8_conv(const seam_node *node, const seam_tensor *const *in,
+                                   const seam_tensor *output, seam_xnn_op *op, seam_error *err) {
+  const seam_tensor *x = in[0], *w = in[3], *ws = in[4], *b = node->n_inputs > 8 ? in[8] : NULL;
+  int64_t groups = seam_attr_int(node, "group", 1);
+  int64_t m = w->dims[0], cg = w->dims[1], kh = w->dims[2], kw = w->dims[3];
+  if (groups < 1 || m % groups || cg * groups != x->dims[1])
+    return seam_fail(err, SEAM_ERR_SHAPE, "QLinearConv weights do not fit the input channels and groups");
+  int64_t k[2] = {kh, kw}, s[2] = {1, 1}, d[2] = {1, 1}, pads[4];
+  spatial_pair(node, "strides", 1, s);
+  spatial_pair(node, "dilations", 1, d);
+  window_pads(node, x->dims[2], x->dims[3], output->dims[2], output->dims[3], k, s, d, pads);
+  int8_t *ohwi = malloc((size_t)w->count + 1);
+  float *scales = malloc(sizeof(float) * (size_t)m + 1);
+  if (!ohwi || !scales) {
+    free(ohwi);
+    free(scales);
+    return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  }
+  const int8_t *src = w->data; /* OIHW → OHWI */
+  for (int64_t o = 0; o < m; o++)
+    for (int64_t i = 0; i < cg; i++)
+      for (int64_t y = 0; y < kh; y++)
+        for (int64_t xx = 0; xx < kw; xx++)
+          ohwi[((o * kh + y) * kw + xx) * cg + i] = src[((o * cg + i) * kh + y) * kw + xx];
+  for (int64_t o = 0; o < m; o++) scales[o] = ((const float *)ws->data)[ws->count == 1 ? 0 : o];
+  /* A fused Relu/Clip is already in output units (the optimizer converted it). */
+  int lo = INT8_MIN, hi = INT8_MAX;
+  if (node->act.kind == SEAM_ACT_CLAMP) {
+    if (node->act.min > lo) lo = (int)node->act.min;
+    if (node->act.max < hi) hi = (int)node->act.max;
+  }
+  enum xnn_status st = xnn_create_convolution2d_nhwc_qc8(
+      (uint32_t)pads[0], (uint32_t)pads[3], (uint32_t)pads[2], (uint32_t)pads[1], (uint32_t)kh, (uint32_t)kw,
+      (uint32_t)s[0], (uint32_t)s[1], (uint32_t)d[0], (uint32_t)d[1], (uint32_t)groups, (size_t)cg,
+      (size_t)(m / groups), (size_t)x->dims[1], (size_t)m, ((const int8_t *)in[2]->data)[0],
+      ((const float *)in[1]->data)[0], scales, ohwi, b ? (const int32_t *)b->data : NULL,
+      ((const int8_t *)in[7]->data)[0], ((const float *)in[6]->data)[0], (int8_t)lo, (int8_t)hi, 0, &op->op);
+  free(ohwi);
+  free(scales);
+  if (st != xnn_status_success) return xnn_fail(err, st, "qc8 convolution create");
+  op->kind = KIND_QC8_CONV;
+  op->batch = (size_t)x->dims[0];
+  op->height = (size_t)x->dims[2];
+  op->width = (size_t)x->dims[3];
+  return SEAM_OK;
+}
+
 static seam_status create_pool(const seam_node *node, const seam_tensor *x, const seam_tensor *output,
                                seam_xnn_op *op, seam_error *err) {
   int n;
@@ -322,6 +412,8 @@ seam_status seam_xnn_create_node(const seam_node *node, const seam_tensor *const
   seam_status st;
   if (is_op(node, "Conv")) {
     st = create_conv(node, inputs, output, op, err);
+  } else if (is_op(node, "QLinearConv")) {
+    st = create_qc8_conv(node, inputs, output, op, err);
   } else if (is_op(node, "MaxPool") || is_op(node, "AveragePool")) {
     st = create_pool(node, inputs[0], output, op, err);
   } else if (is_op(node, "GlobalAveragePool")) {
@@ -416,10 +508,15 @@ size_t seam_xnn_scratch_bytes(const seam_xnn_op *op) {
   return op->kind == KIND_WINOGRAD ? seam_wino_scratch_bytes(op->wino) : 0;
 }
 
-seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, float *output, void *scratch,
+seam_status seam_xnn_setup(seam_xnn_op *op, const void *a_in, const void *b_in, void *out, void *scratch,
                            pthreadpool_t tp, seam_error *err) {
   enum xnn_status st = xnn_status_success;
+  const float *a = a_in, *b = b_in;
+  float *output = out;
   switch (op->kind) {
+  case KIND_QC8_CONV:
+    st = xnn_setup_convolution2d_nhwc_qc8(op->op, op->batch, op->height, op->width, a_in, out, tp);
+    break;
   case KIND_WINOGRAD: return seam_wino_setup(op->wino, a, output, scratch, tp, err);
   case KIND_CONV:
     st = xnn_setup_convolution2d_nhwc_f32(op->op, op->batch, op->height, op->width, a, output, tp);

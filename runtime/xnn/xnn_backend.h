@@ -26,7 +26,7 @@ typedef struct seam_xnn_op seam_xnn_op;
 /* What a node needs from the plan to run on XNNPACK. */
 typedef enum seam_xnn_class {
   SEAM_XNN_NONE = 0,    /* not covered: use the portable kernel */
-  SEAM_XNN_SPATIAL,     /* input 0 and output 0 NHWC (Conv, pooling) */
+  SEAM_XNN_SPATIAL,     /* input 0 and output 0 NHWC (Conv, QLinearConv, pooling) */
   SEAM_XNN_ROWS,        /* row-major [rows, features] in and out (Gemm, MatMul) */
   SEAM_XNN_ELEMENTWISE, /* any layout, with explicit physical shapes */
 } seam_xnn_class;
@@ -62,10 +62,10 @@ seam_status seam_xnn_create_elementwise(const seam_node *node, const seam_tensor
  * share one buffer. */
 size_t seam_xnn_scratch_bytes(const seam_xnn_op *op);
 
-/* Binds buffers (b is NULL for unary and spatial ops; scratch may be NULL
+/* Binds buffers (float32, or int8 for QLinearConv; b is NULL for unary and spatial ops; scratch may be NULL
  * when seam_xnn_scratch_bytes is 0). May be called again with other
  * pointers. */
-seam_status seam_xnn_setup(seam_xnn_op *op, const float *a, const float *b, float *output, void *scratch,
+seam_status seam_xnn_setup(seam_xnn_op *op, const void *a, const void *b, void *output, void *scratch,
                            pthreadpool_t threadpool, seam_error *err);
 seam_status seam_xnn_run(seam_xnn_op *op, pthreadpool_t threadpool, seam_error *err);
 void seam_xnn_free(seam_xnn_op *op);

@@ -200,6 +200,17 @@ void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, c
   TB_APPEND(m, m->graph.n_initializer, m->graph.initializer, t);
 }
 
+void tb_init_raw(tb_model *m, const char *name, seam_dtype dtype, int rank, const int64_t *dims,
+                 const void *values) {
+  Onnx__TensorProto *t = new_tensor(m, name, dtype, rank, dims);
+  size_t n = count_of(rank, dims);
+  t->has_raw_data = 1;
+  t->raw_data.len = n * seam_dtype_size(dtype);
+  t->raw_data.data = tb_alloc(m, t->raw_data.len + 1);
+  memcpy(t->raw_data.data, values, t->raw_data.len);
+  TB_APPEND(m, m->graph.n_initializer, m->graph.initializer, t);
+}
+
 /* Splits a comma-separated list into a protobuf-c string array. */
 static void split_names(tb_model *m, const char *csv, size_t *n, char ***names) {
   *n = 0;

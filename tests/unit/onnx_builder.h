@@ -29,6 +29,9 @@ void tb_fill_random(float *x, size_t n, unsigned seed, float lo, float hi);
 void tb_init_random(tb_model *m, const char *name, int rank, const int64_t *dims, unsigned seed, float lo,
                     float hi);
 void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *values);
+/* An initializer of any fixed-size dtype (raw data; values in host order). */
+void tb_init_raw(tb_model *m, const char *name, seam_dtype dtype, int rank, const int64_t *dims,
+                 const void *values);
 /* A node; inputs and outputs are comma-separated names ("" for an omitted optional). */
 Onnx__NodeProto *tb_node(tb_model *m, const char *op_type, const char *name, const char *inputs,
                          const char *outputs);
