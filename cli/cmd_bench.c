@@ -174,76 +174,87 @@ static void bench_usage(FILE *out) {
           "from the declared shapes (symbolic dimensions 1 unless --dim sets them):\n"
           "deterministic pseudo-random floats, zeros for integer inputs.\n"
           "--threads 0 (default) uses every online core; --reference runs the portable\n"
-          "kernels only. Prints a summary, then as its last line one JSON object:\n"
+          "kernels alone (no graph optimization, no run plans). Prints a summary, then\n"
+          "as its last line one JSON object:\n"
           "model, threads, runs, median_ms, p90_ms, min_ms, mean_ms, peak_rss_kb, load_ms.\n");
+}
+
+int cli_timing_option(cli_timing_args *a, const char *cmd, int argc, char **argv, int *i) {
+  const char *opt = argv[*i];
+  if (strcmp(opt, "--reference") == 0) {
+    a->reference = 1;
+    return 1;
+  }
+  bool known = strcmp(opt, "--model") == 0 || strcmp(opt, "--threads") == 0 || strcmp(opt, "--runs") == 0 ||
+               strcmp(opt, "--warmup") == 0 || strcmp(opt, "--input") == 0 || strcmp(opt, "--dim") == 0;
+  if (!known) return 0;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "seam %s: %s needs a value\n", cmd, opt);
+    return -1;
+  }
+  char *val = argv[++*i];
+  if (strcmp(opt, "--model") == 0) {
+    a->model = val;
+    return 1;
+  }
+  if (strcmp(opt, "--threads") == 0) return cli_parse_count(cmd, opt, val, 0, &a->threads) < 0 ? -1 : 1;
+  if (strcmp(opt, "--runs") == 0) return cli_parse_count(cmd, opt, val, 1, &a->runs) < 0 ? -1 : 1;
+  if (strcmp(opt, "--warmup") == 0) return cli_parse_count(cmd, opt, val, 0, &a->warmup) < 0 ? -1 : 1;
+  return cli_feed_option(&a->feed, cmd, opt, val) < 0 ? -1 : 1;
+}
+
+seam_model *cli_timing_load(const cli_timing_args *a, const char *cmd, double *load_ms) {
+  seam_model_options opts;
+  seam_model_options_default(&opts);
+  opts.num_threads = a->threads;
+  if (a->reference) opts.fast_kernels = opts.optimize = opts.plan = 0;
+  seam_error err = {0};
+  double t0 = cli_now_ms();
+  seam_model *m = seam_model_load_with(a->model, &opts, &err);
+  *load_ms = cli_now_ms() - t0;
+  if (!m) fprintf(stderr, "seam %s: %s\n", cmd, err.message);
+  return m;
 }
 
 /* Milliseconds rounded to microseconds, so the JSON stays readable. */
 static double round_ms(double ms) { return round(ms * 1000.0) / 1000.0; }
 
 int cmd_bench(int argc, char **argv) {
-  const char *model = NULL;
-  int threads = 0, runs = 20, warmup = 3, reference = 0;
-  cli_feed_args feed = {0};
+  cli_timing_args a = {.runs = 20, .warmup = 3};
   for (int i = 1; i < argc; i++) {
     const char *opt = argv[i];
     if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
       bench_usage(stdout);
       return 0;
     }
-    if (strcmp(opt, "--reference") == 0) {
-      reference = 1;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "seam bench: %s needs a value\n", opt);
-      return 2;
-    }
-    char *val = argv[++i];
-    int r = cli_feed_option(&feed, "bench", opt, val);
+    int r = cli_timing_option(&a, "bench", argc, argv, &i);
     if (r < 0) return 2;
     if (r > 0) continue;
-    if (strcmp(opt, "--model") == 0) model = val;
-    else if (strcmp(opt, "--threads") == 0) r = cli_parse_count("bench", opt, val, 0, &threads);
-    else if (strcmp(opt, "--runs") == 0) r = cli_parse_count("bench", opt, val, 1, &runs);
-    else if (strcmp(opt, "--warmup") == 0) r = cli_parse_count("bench", opt, val, 0, &warmup);
-    else {
-      fprintf(stderr, "seam bench: unknown option '%s'\n", opt);
-      bench_usage(stderr);
-      return 2;
-    }
-    if (r < 0) return 2;
-  }
-  if (!model) {
+    fprintf(stderr, "seam bench: unknown option '%s'\n", opt);
     bench_usage(stderr);
     return 2;
   }
-
-  seam_model_options opts;
-  seam_model_options_default(&opts);
-  opts.num_threads = threads;
-  if (reference) opts.fast_kernels = 0;
-  seam_error err = {0};
-  double t0 = cli_now_ms();
-  seam_model *m = seam_model_load_with(model, &opts, &err);
-  double load_ms = cli_now_ms() - t0;
-  if (!m) {
-    fprintf(stderr, "seam bench: %s\n", err.message);
-    return 1;
+  if (!a.model) {
+    bench_usage(stderr);
+    return 2;
   }
+  double load_ms = 0, t0;
+  seam_model *m = cli_timing_load(&a, "bench", &load_ms);
+  if (!m) return 1;
+  seam_error err = {0};
   int rc = 1;
   cli_feeds feeds = {0};
   size_t n_out = seam_model_output_count(m);
   seam_tensor **outputs = calloc(n_out + 1, sizeof *outputs);
-  double *times = calloc((size_t)runs, sizeof *times);
+  double *times = calloc((size_t)a.runs, sizeof *times);
   cJSON *json = NULL;
   char *text = NULL;
   if (!outputs || !times) {
     fprintf(stderr, "seam bench: out of memory\n");
     goto done;
   }
-  if (cli_make_feeds(m, &feed, "bench", &feeds) != 0) goto done;
-  for (int r = 0; r < warmup + runs; r++) {
+  if (cli_make_feeds(m, &a.feed, "bench", &feeds) != 0) goto done;
+  for (int r = 0; r < a.warmup + a.runs; r++) {
     t0 = cli_now_ms();
     seam_status st = seam_model_run(m, (size_t)feeds.n, feeds.names, (const seam_tensor *const *)feeds.tensors,
                                     n_out, NULL, outputs, &err);
@@ -252,29 +263,29 @@ int cmd_bench(int argc, char **argv) {
       fprintf(stderr, "seam bench: %s\n", err.message);
       goto done;
     }
-    if (r >= warmup) times[r - warmup] = ms;
+    if (r >= a.warmup) times[r - a.warmup] = ms;
     for (size_t o = 0; o < n_out; o++) seam_tensor_free(outputs[o]), outputs[o] = NULL;
   }
   cli_stats s;
-  if (cli_stats_compute(times, (size_t)runs, &s) != 0) {
+  if (cli_stats_compute(times, (size_t)a.runs, &s) != 0) {
     fprintf(stderr, "seam bench: out of memory\n");
     goto done;
   }
   struct rusage ru;
   long peak_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0; /* KB on Linux */
-  int reported_threads = cli_thread_count(threads);
+  int reported_threads = cli_thread_count(a.threads);
 
-  printf("seam bench: %s\n", model);
+  printf("seam bench: %s\n", a.model);
   printf("  %d thread%s, %s kernels; loaded in %.1f ms; %d warm-up + %d timed runs\n", reported_threads,
-         reported_threads == 1 ? "" : "s", reference ? "reference" : "fast", load_ms, warmup, runs);
+         reported_threads == 1 ? "" : "s", a.reference ? "reference" : "fast", load_ms, a.warmup, a.runs);
   printf("  median %.3f ms  p90 %.3f ms  min %.3f ms  mean %.3f ms  max %.3f ms\n", s.median, s.p90, s.min,
          s.mean, s.max);
   printf("  peak RSS %.1f MB\n", (double)peak_rss_kb / 1024.0);
 
   json = cJSON_CreateObject();
-  if (!json || !cJSON_AddStringToObject(json, "model", model) ||
+  if (!json || !cJSON_AddStringToObject(json, "model", a.model) ||
       !cJSON_AddNumberToObject(json, "threads", reported_threads) ||
-      !cJSON_AddNumberToObject(json, "runs", runs) ||
+      !cJSON_AddNumberToObject(json, "runs", a.runs) ||
       !cJSON_AddNumberToObject(json, "median_ms", round_ms(s.median)) ||
       !cJSON_AddNumberToObject(json, "p90_ms", round_ms(s.p90)) ||
       !cJSON_AddNumberToObject(json, "min_ms", round_ms(s.min)) ||
@@ -282,8 +293,8 @@ int cmd_bench(int argc, char **argv) {
       !cJSON_AddNumberToObject(json, "peak_rss_kb", (double)peak_rss_kb) ||
       !cJSON_AddNumberToObject(json, "load_ms", round_ms(load_ms)) ||
       !cJSON_AddNumberToObject(json, "max_ms", round_ms(s.max)) ||
-      !cJSON_AddNumberToObject(json, "warmup", warmup) ||
-      !cJSON_AddStringToObject(json, "kernels", reference ? "reference" : "fast") ||
+      !cJSON_AddNumberToObject(json, "warmup", a.warmup) ||
+      !cJSON_AddStringToObject(json, "kernels", a.reference ? "reference" : "fast") ||
       !(text = cJSON_PrintUnformatted(json))) {
     fprintf(stderr, "seam bench: out of memory\n");
     goto done;

@@ -231,73 +231,50 @@ static void profile_usage(FILE *out) {
 }
 
 int cmd_profile(int argc, char **argv) {
-  const char *model = NULL, *json_path = NULL;
-  int threads = 0, runs = 10, warmup = 2, reference = 0;
-  cli_feed_args feed = {0};
+  cli_timing_args a = {.runs = 10, .warmup = 2};
+  const char *json_path = NULL;
   for (int i = 1; i < argc; i++) {
     const char *opt = argv[i];
     if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
       profile_usage(stdout);
       return 0;
     }
-    if (strcmp(opt, "--reference") == 0) {
-      reference = 1;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "seam profile: %s needs a value\n", opt);
-      return 2;
-    }
-    char *val = argv[++i];
-    int r = cli_feed_option(&feed, "profile", opt, val);
+    int r = cli_timing_option(&a, "profile", argc, argv, &i);
     if (r < 0) return 2;
     if (r > 0) continue;
-    if (strcmp(opt, "--model") == 0) model = val;
-    else if (strcmp(opt, "--json") == 0) json_path = val;
-    else if (strcmp(opt, "--threads") == 0) r = cli_parse_count("profile", opt, val, 0, &threads);
-    else if (strcmp(opt, "--runs") == 0) r = cli_parse_count("profile", opt, val, 1, &runs);
-    else if (strcmp(opt, "--warmup") == 0) r = cli_parse_count("profile", opt, val, 0, &warmup);
-    else {
-      fprintf(stderr, "seam profile: unknown option '%s'\n", opt);
-      profile_usage(stderr);
-      return 2;
+    if (strcmp(opt, "--json") == 0 && i + 1 < argc) {
+      json_path = argv[++i];
+      continue;
     }
-    if (r < 0) return 2;
-  }
-  if (!model) {
+    fprintf(stderr, "seam profile: unknown option '%s'\n", opt);
     profile_usage(stderr);
     return 2;
   }
-
-  seam_model_options opts;
-  seam_model_options_default(&opts);
-  opts.num_threads = threads;
-  if (reference) opts.fast_kernels = 0;
-  seam_error err = {0};
-  double t0 = cli_now_ms();
-  seam_model *m = seam_model_load_with(model, &opts, &err);
-  double load_ms = cli_now_ms() - t0;
-  if (!m) {
-    fprintf(stderr, "seam profile: %s\n", err.message);
-    return 1;
+  if (!a.model) {
+    profile_usage(stderr);
+    return 2;
   }
+  double load_ms = 0, t0;
+  seam_model *m = cli_timing_load(&a, "profile", &load_ms);
+  if (!m) return 1;
+  seam_error err = {0};
   int rc = 1;
   cli_feeds feeds = {0};
-  profiler p = {.g = m->graph, .runs = runs, .run = -1, .current = -1};
+  profiler p = {.g = m->graph, .runs = a.runs, .run = -1, .current = -1};
   size_t n_out = seam_model_output_count(m);
   seam_tensor **outputs = calloc(n_out + 1, sizeof *outputs);
-  double *run_ms = calloc((size_t)runs, sizeof *run_ms);
+  double *run_ms = calloc((size_t)a.runs, sizeof *run_ms);
   if (!outputs || !run_ms) {
     fprintf(stderr, "seam profile: out of memory\n");
     goto done;
   }
-  if (cli_make_feeds(m, &feed, "profile", &feeds) != 0) goto done;
+  if (cli_make_feeds(m, &a.feed, "profile", &feeds) != 0) goto done;
   seam_node_observer obs = {.before_node = before_node, .after_node = after_node, .user = &p};
   int tty = isatty(STDERR_FILENO);
-  for (int r = 0; r < warmup + runs; r++) {
-    p.run = r < warmup ? -1 : r - warmup;
+  for (int r = 0; r < a.warmup + a.runs; r++) {
+    p.run = r < a.warmup ? -1 : r - a.warmup;
     p.current = -1;
-    if (p.run >= 0) fprintf(stderr, tty ? "\rrun %d/%d" : "run %d/%d\n", p.run + 1, runs);
+    if (p.run >= 0) fprintf(stderr, tty ? "\rrun %d/%d" : "run %d/%d\n", p.run + 1, a.runs);
     t0 = cli_now_ms();
     seam_status st = seam_model_run_observed(m, (size_t)feeds.n, feeds.names,
                                              (const seam_tensor *const *)feeds.tensors, n_out, NULL, outputs,
@@ -311,16 +288,16 @@ int cmd_profile(int argc, char **argv) {
     }
     if (p.run >= 0) run_ms[p.run] = ms;
   }
-  if (tty && runs > 0) fputc('\n', stderr);
-  for (int i = 0; i < p.n; i++) p.recs[i].median_ms = cli_median_inplace(p.recs[i].times, (size_t)runs);
-  double total_ms = cli_median_inplace(run_ms, (size_t)runs);
-  int reported_threads = cli_thread_count(threads);
+  if (tty && a.runs > 0) fputc('\n', stderr);
+  for (int i = 0; i < p.n; i++) p.recs[i].median_ms = cli_median_inplace(p.recs[i].times, (size_t)a.runs);
+  double total_ms = cli_median_inplace(run_ms, (size_t)a.runs);
+  int reported_threads = cli_thread_count(a.threads);
   printf("seam profile: %s\n  %d thread%s, %s kernels; loaded in %.1f ms; %d warm-up + %d timed runs\n",
-         model, reported_threads, reported_threads == 1 ? "" : "s", reference ? "reference" : "fast", load_ms,
-         warmup, runs);
+         a.model, reported_threads, reported_threads == 1 ? "" : "s", a.reference ? "reference" : "fast", load_ms,
+         a.warmup, a.runs);
   print_report(&p, total_ms);
   if (json_path) {
-    if (write_json(&p, model, reported_threads, warmup, reference, total_ms, json_path) != 0) goto done;
+    if (write_json(&p, a.model, reported_threads, a.warmup, a.reference, total_ms, json_path) != 0) goto done;
     printf("wrote %s\n", json_path);
   }
   rc = 0;

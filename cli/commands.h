@@ -50,6 +50,23 @@ int cli_feed_option(cli_feed_args *a, const char *cmd, const char *opt, char *va
  * naming cmd; f is then empty. */
 int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f);
 void cli_feeds_free(cli_feeds *f);
+/* The options of the commands that time a model (bench, profile): --model,
+ * --threads, --runs, --warmup, --reference and the feed options. */
+typedef struct cli_timing_args {
+  const char *model;
+  int threads, runs, warmup, reference;
+  cli_feed_args feed;
+} cli_timing_args;
+
+/* Takes argv[*i] (and its value, advancing *i) when it is one of the
+ * options above. Returns 1 when taken, 0 when not one of them, -1 after a
+ * message naming cmd when malformed. */
+int cli_timing_option(cli_timing_args *a, const char *cmd, int argc, char **argv, int *i);
+/* Loads a->model with its thread count (--reference: portable kernels, no
+ * graph optimization, no run plans); *load_ms gets the load time. Prints a
+ * message naming cmd and returns NULL on failure. */
+seam_model *cli_timing_load(const cli_timing_args *a, const char *cmd, double *load_ms);
+
 /* n when n > 0, else the number of online cores. */
 int cli_thread_count(int n);
 /* Parses a whole number >= min from val; -1 (after a message) when it is not. */

@@ -15,24 +15,8 @@
 #include "runtime/tensor.h"
 #include "seam/seam.h"
 #include "tests/unit/onnx_builder.h"
+#include "tests/unit/oracle.h"
 #include "tests/unit/unit.h"
-
-typedef enum { MODE_ORACLE, MODE_FAST, MODE_PLANNED_PORTABLE } run_mode;
-
-static seam_model *load(tb_model *b, run_mode mode, int threads) {
-  seam_model_options o;
-  seam_model_options_default(&o);
-  o.num_threads = threads;
-  o.fast_kernels = mode == MODE_FAST;
-  o.plan = mode != MODE_ORACLE;
-  o.optimize = mode != MODE_ORACLE;
-  size_t size;
-  const void *bytes = tb_bytes(b, &size);
-  seam_error err = {0};
-  seam_model *m = seam_model_load_memory_with(bytes, size, NULL, &o, &err);
-  if (!m) fprintf(stderr, "load failed: %s\n", err.message);
-  return m;
-}
 
 static seam_tensor *random_input(int rank, const int64_t *dims, unsigned seed) {
   seam_tensor *t = seam_tensor_create(SEAM_DTYPE_FLOAT32, (size_t)rank, dims, NULL);
@@ -40,45 +24,22 @@ static seam_tensor *random_input(int rank, const int64_t *dims, unsigned seed) {
   return t;
 }
 
-static seam_tensor *run1(seam_model *m, const char *in_name, const seam_tensor *x) {
-  seam_tensor *y = NULL;
-  seam_error err = {0};
-  if (seam_model_run(m, 1, &in_name, &x, 1, NULL, &y, &err) != SEAM_OK)
-    fprintf(stderr, "run failed: %s\n", err.message);
-  return y;
-}
-
-/* Max |a - b| relative to max(1, max |b|); 1e9 on a shape mismatch. */
-static double rel_error(const seam_tensor *a, const seam_tensor *b) {
-  if (!a || !b || a->rank != b->rank || a->count != b->count) return 1e9;
-  for (int d = 0; d < a->rank; d++)
-    if (a->dims[d] != b->dims[d]) return 1e9;
-  double worst = 0, scale = 1;
-  const float *x = a->data, *y = b->data;
-  for (int64_t i = 0; i < a->count; i++) {
-    double diff = fabs((double)x[i] - y[i]);
-    if (!(diff <= worst)) worst = diff; /* also catches NaN */
-    if (fabs(y[i]) > scale) scale = fabs(y[i]);
-  }
-  return worst / scale;
-}
-
 /* Runs the model built by b on X (dims) in all three modes and at 1 and 2
  * threads; all must agree with the oracle. */
 static void check_against_oracle(tb_model *b, int rank, const int64_t *dims, const char *what) {
   seam_tensor *x = random_input(rank, dims, 7);
-  seam_model *oracle = load(b, MODE_ORACLE, 1);
+  seam_model *oracle = tb_load(b, TB_MODE_ORACLE, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(oracle);
-  seam_tensor *want = run1(oracle, "X", x);
+  seam_tensor *want = tb_run1(oracle, "X", x);
   CU_ASSERT_PTR_NOT_NULL_FATAL(want);
-  const run_mode modes[] = {MODE_FAST, MODE_FAST, MODE_PLANNED_PORTABLE};
+  const tb_run_mode modes[] = {TB_MODE_FAST, TB_MODE_FAST, TB_MODE_PLANNED_PORTABLE};
   const int threads[] = {1, 2, 1};
   for (int k = 0; k < 3; k++) {
-    seam_model *m = load(b, modes[k], threads[k]);
+    seam_model *m = tb_load(b, modes[k], threads[k]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     for (int rep = 0; rep < 2; rep++) { /* the second run reuses the plan */
-      seam_tensor *got = run1(m, "X", x);
-      double e = rel_error(got, want);
+      seam_tensor *got = tb_run1(m, "X", x);
+      double e = tb_rel_error(got, want);
       if (e > 1e-5) fprintf(stderr, "%s: mode %d, %d threads, run %d: error %g\n", what, (int)modes[k], threads[k], rep, e);
       CU_ASSERT(e <= 1e-5);
       seam_tensor_free(got);
@@ -233,9 +194,9 @@ static void test_arena_reuses_memory(void) {
   tb_node(b, "Relu", "r2", "B", "C");
   tb_node(b, "Neg", "n2", "C", "Y");
   tb_output(b, "Y");
-  seam_model *m = load(b, MODE_PLANNED_PORTABLE, 1);
+  seam_model *m = tb_load(b, TB_MODE_PLANNED_PORTABLE, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-  seam_tensor *x = random_input(2, xd, 3), *y = run1(m, "X", x);
+  seam_tensor *x = random_input(2, xd, 3), *y = tb_run1(m, "X", x);
   CU_ASSERT_PTR_NOT_NULL_FATAL(y);
   CU_ASSERT_EQUAL_FATAL(m->engine.n_plans, 1);
   size_t one = 64 * 64 * sizeof(float);
@@ -260,7 +221,7 @@ static void test_data_dependent_shape_falls_back(void) {
   tb_node(b, "Reshape", "r", "X,S", "R");
   tb_node(b, "Relu", "relu", "R", "Y");
   tb_output(b, "Y");
-  seam_model *m = load(b, MODE_FAST, 1);
+  seam_model *m = tb_load(b, TB_MODE_FAST, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   seam_tensor *x = random_input(1, xd, 5);
   const int64_t targets[2][2] = {{3, 4}, {6, 2}};
@@ -294,15 +255,15 @@ static void test_shape_changes(void) {
   Onnx__NodeProto *n = tb_node(b, "Conv", "conv", "X,W", "Y");
   tb_attr_ints(b, n, "pads", 4, pads);
   tb_output(b, "Y");
-  seam_model *fast = load(b, MODE_FAST, 1), *oracle = load(b, MODE_ORACLE, 1);
+  seam_model *fast = tb_load(b, TB_MODE_FAST, 1), *oracle = tb_load(b, TB_MODE_ORACLE, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(fast);
   CU_ASSERT_PTR_NOT_NULL_FATAL(oracle);
   const int64_t widths[4] = {8, 13, 8, 5};
   for (int i = 0; i < 4; i++) {
     int64_t d[4] = {1, 3, 8, widths[i]};
     seam_tensor *x = random_input(4, d, 20 + (unsigned)i);
-    seam_tensor *got = run1(fast, "X", x), *want = run1(oracle, "X", x);
-    CU_ASSERT(rel_error(got, want) <= 1e-5);
+    seam_tensor *got = tb_run1(fast, "X", x), *want = tb_run1(oracle, "X", x);
+    CU_ASSERT(tb_rel_error(got, want) <= 1e-5);
     seam_tensor_free(x);
     seam_tensor_free(got);
     seam_tensor_free(want);

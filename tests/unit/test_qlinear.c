@@ -35,6 +35,7 @@
 #include "runtime/tensor.h"
 #include "seam/seam.h"
 #include "tests/unit/onnx_builder.h"
+#include "tests/unit/oracle.h"
 #include "tests/unit/unit.h"
 
 /* ---- helpers ---- */
@@ -273,23 +274,6 @@ static void test_matmul_per_column(void) {
 
 /* ---- 2. QDQ fusion ---- */
 
-typedef enum { MODE_ORACLE, MODE_FAST, MODE_PLANNED_PORTABLE } run_mode;
-
-static seam_model *load(tb_model *b, run_mode mode, int threads) {
-  seam_model_options o;
-  seam_model_options_default(&o);
-  o.num_threads = threads;
-  o.fast_kernels = mode == MODE_FAST;
-  o.plan = mode != MODE_ORACLE;
-  o.optimize = mode != MODE_ORACLE;
-  size_t size;
-  const void *bytes = tb_bytes(b, &size);
-  seam_error err = {0};
-  seam_model *m = seam_model_load_memory_with(bytes, size, NULL, &o, &err);
-  if (!m) fprintf(stderr, "load failed: %s\n", err.message);
-  return m;
-}
-
 static int count_op(const seam_model *m, const char *op) {
   int n = 0;
   for (int i = 0; i < m->graph->n_nodes; i++) n += strcmp(m->graph->nodes[i].op_type, op) == 0;
@@ -444,22 +428,22 @@ static void test_fused_conv_matches_float_path(void) {
   int64_t xd[4] = {2, 4, 9, 9};
   seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 4, xd, NULL);
   tb_fill_random(x->data, (size_t)x->count, 99, -2.0f, 2.0f);
-  seam_model *oracle = load(b, MODE_ORACLE, 1);
+  seam_model *oracle = tb_load(b, TB_MODE_ORACLE, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(oracle);
   CU_ASSERT_EQUAL(count_op(oracle, "QLinearConv"), 0);
   seam_error err = {0};
   seam_tensor *want = run_named(oracle, x, NULL, &err);
   CU_ASSERT_PTR_NOT_NULL_FATAL(want);
-  const run_mode modes[] = {MODE_FAST, MODE_FAST, MODE_PLANNED_PORTABLE};
+  const tb_run_mode modes[] = {TB_MODE_FAST, TB_MODE_FAST, TB_MODE_PLANNED_PORTABLE};
   const int threads[] = {1, 2, 1};
   seam_tensor *fast = NULL;
   for (int k = 0; k < 3; k++) {
-    seam_model *m = load(b, modes[k], threads[k]);
+    seam_model *m = tb_load(b, modes[k], threads[k]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(count_op(m, "QLinearConv"), 3);
     CU_ASSERT_EQUAL(count_op(m, "Conv"), 0);
     CU_ASSERT_EQUAL(count_op(m, "Relu") + count_op(m, "Clip"), 0);
-    if (modes[k] == MODE_FAST && seam_xnn_available()) {
+    if (modes[k] == TB_MODE_FAST && seam_xnn_available()) {
       /* All three QLinearConvs on XNNPACK; the only layout conversions are
        * the input's (before conv1) and the output's (after the last
        * DequantizeLinear, which runs in NHWC). */
@@ -506,7 +490,7 @@ static void test_fused_conv_matches_float_path(void) {
 static void test_fusion_conditions(void) {
   /* Bias scale off by 1e-4 relative: conv1 stays float, the others fuse. */
   tb_model *b = qdq_conv_model(1.0001f, false);
-  seam_model *m = load(b, MODE_FAST, 1);
+  seam_model *m = tb_load(b, TB_MODE_FAST, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   CU_ASSERT_EQUAL(count_op(m, "Conv"), 1);
   CU_ASSERT_EQUAL(count_op(m, "QLinearConv"), 2);
@@ -514,7 +498,7 @@ static void test_fusion_conditions(void) {
   tb_free(b);
   /* conv1's output has a second reader: conv1 stays float. */
   b = qdq_conv_model(1.0f, true);
-  m = load(b, MODE_FAST, 1);
+  m = tb_load(b, TB_MODE_FAST, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   CU_ASSERT_EQUAL(count_op(m, "Conv"), 1);
   CU_ASSERT_EQUAL(count_op(m, "QLinearConv"), 2);
@@ -545,7 +529,7 @@ static void test_fused_matmul(void) {
   tb_output(b, "Y");
   seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 2, xd, NULL);
   tb_fill_random(x->data, (size_t)x->count, 3, -2.0f, 2.0f);
-  seam_model *oracle = load(b, MODE_ORACLE, 1), *m = load(b, MODE_FAST, 1);
+  seam_model *oracle = tb_load(b, TB_MODE_ORACLE, 1), *m = tb_load(b, TB_MODE_FAST, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(oracle);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   CU_ASSERT_EQUAL(count_op(m, "QLinearMatMul"), 1);

@@ -15,49 +15,11 @@
 #include "runtime/xnn/winograd.h"
 #include "seam/seam.h"
 #include "tests/unit/onnx_builder.h"
+#include "tests/unit/oracle.h"
 #include "tests/unit/unit.h"
 
 #define TOL_F2 1e-5
 #define TOL_F4 3e-5
-
-static seam_model *load(tb_model *b, bool oracle, int threads) {
-  seam_model_options o;
-  seam_model_options_default(&o);
-  o.num_threads = threads;
-  o.fast_kernels = !oracle;
-  o.plan = !oracle;
-  o.optimize = !oracle;
-  size_t size;
-  const void *bytes = tb_bytes(b, &size);
-  seam_error err = {0};
-  seam_model *m = seam_model_load_memory_with(bytes, size, NULL, &o, &err);
-  if (!m) fprintf(stderr, "load failed: %s\n", err.message);
-  return m;
-}
-
-static seam_tensor *run1(seam_model *m, const seam_tensor *x) {
-  const char *name = "X";
-  seam_tensor *y = NULL;
-  seam_error err = {0};
-  if (seam_model_run(m, 1, &name, &x, 1, NULL, &y, &err) != SEAM_OK) fprintf(stderr, "run failed: %s\n", err.message);
-  return y;
-}
-
-/* Max |a - b| relative to max(1, max |b|); 1e9 on a shape mismatch. */
-static double rel_error(const seam_tensor *a, const seam_tensor *b) {
-  if (!a || !b || seam_tensor_rank(a) != seam_tensor_rank(b) || seam_tensor_count(a) != seam_tensor_count(b))
-    return 1e9;
-  for (size_t d = 0; d < seam_tensor_rank(a); d++)
-    if (seam_tensor_dims(a)[d] != seam_tensor_dims(b)[d]) return 1e9;
-  double worst = 0, scale = 1;
-  const float *x = seam_tensor_data_const(a), *y = seam_tensor_data_const(b);
-  for (size_t i = 0; i < seam_tensor_count(a); i++) {
-    double diff = fabs((double)x[i] - y[i]);
-    if (!(diff <= worst)) worst = diff; /* also catches NaN */
-    if (fabs(y[i]) > scale) scale = fabs(y[i]);
-  }
-  return worst / scale;
-}
 
 typedef struct wcase {
   const char *what;
@@ -98,19 +60,19 @@ static double check_case(const wcase *c, int tile, unsigned seed) {
   int64_t xd[4] = {c->n, c->c, c->h, c->w};
   seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 4, xd, NULL);
   tb_fill_random(seam_tensor_data(x), seam_tensor_count(x), seed + 2, -2.0f, 2.0f);
-  seam_model *oracle = load(b, true, 1);
+  seam_model *oracle = tb_load(b, TB_MODE_ORACLE, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(oracle);
-  seam_tensor *want = run1(oracle, x);
+  seam_tensor *want = tb_run1(oracle, "X", x);
   CU_ASSERT_PTR_NOT_NULL_FATAL(want);
   double worst = 0, tol = tile == 2 ? TOL_F2 : TOL_F4;
   for (int threads = 1; threads <= 2; threads++) {
     seam_wino_override(tile);
     long before = seam_wino_live();
-    seam_model *m = load(b, false, threads);
+    seam_model *m = tb_load(b, TB_MODE_FAST, threads);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     for (int rep = 0; rep < 2; rep++) {
-      seam_tensor *got = run1(m, x);
-      double e = rel_error(got, want);
+      seam_tensor *got = tb_run1(m, "X", x);
+      double e = tb_rel_error(got, want);
       if (e > tol)
         fprintf(stderr, "%s: F(%d,3), %d threads, run %d: error %g\n", c->what, tile, threads, rep, e);
       CU_ASSERT(e <= tol);
@@ -181,11 +143,11 @@ static void test_rule(void) {
   seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 4, xd, NULL);
   tb_fill_random(seam_tensor_data(x), seam_tensor_count(x), 4, -2.0f, 2.0f);
   long before = seam_wino_live();
-  seam_model *oracle = load(b, true, 1), *fast = load(b, false, 1);
+  seam_model *oracle = tb_load(b, TB_MODE_ORACLE, 1), *fast = tb_load(b, TB_MODE_FAST, 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL(oracle);
   CU_ASSERT_PTR_NOT_NULL_FATAL(fast);
-  seam_tensor *want = run1(oracle, x), *got = run1(fast, x);
-  CU_ASSERT(rel_error(got, want) <= 1e-5);
+  seam_tensor *want = tb_run1(oracle, "X", x), *got = tb_run1(fast, "X", x);
+  CU_ASSERT(tb_rel_error(got, want) <= 1e-5);
   CU_ASSERT_EQUAL(seam_wino_live(), before);
   seam_tensor_free(got);
   seam_tensor_free(want);
