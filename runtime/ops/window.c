@@ -125,3 +125,16 @@ seam_status seam_window_output(seam_op_ctx *ctx, seam_window *w, bool ceil_mode)
   }
   return SEAM_OK;
 }
+
+seam_status seam_conv_check_operands(seam_op_ctx *ctx) {
+  static const seam_dtype types[] = {SEAM_DTYPE_FLOAT32, SEAM_DTYPE_UNDEFINED};
+  seam_status st;
+  if ((st = seam_op_require_inputs(ctx, 2)) != SEAM_OK) return st;
+  if ((st = seam_op_require_dtype(ctx, 0, types)) != SEAM_OK) return st;
+  const seam_tensor *x = ctx->inputs[0], *wt = ctx->inputs[1], *b = seam_op_input(ctx, 2);
+  if (wt->dtype != x->dtype || (b && b->dtype != x->dtype))
+    return seam_fail(ctx->err, SEAM_ERR_SHAPE, "X, W and B must have the same dtype");
+  if (wt->rank != x->rank)
+    return seam_fail(ctx->err, SEAM_ERR_SHAPE, "W has rank %d but X has rank %d", wt->rank, x->rank);
+  return SEAM_OK;
+}

@@ -31,6 +31,10 @@ typedef struct seam_window {
   int64_t out[SEAM_WINDOW_MAX_DIMS]; /* output spatial sizes (set by seam_window_output) */
 } seam_window;
 
+/* The operand checks Conv and ConvTranspose share: X (float32) and W
+ * present, W (and B, when given) of X's dtype, W of X's rank. */
+seam_status seam_conv_check_operands(seam_op_ctx *ctx);
+
 /* Fills w from the node's attributes for an input x of shape [N, C, in...].
  * kernel is the kernel size taken from the weights (Conv), or NULL to require
  * the kernel_shape attribute (pooling). When both exist they must agree.
