@@ -1,0 +1,48 @@
+/* The cloud worker's model repository: every model under a folder, loaded
+ * once at start and identified by the SHA-256 of its file.
+ *
+ * Layout: DIR/<name>/model.onnx, or versioned DIR/<name>/<version>/model.onnx
+ * where <version> is a decimal number; when a name has numbered versions the
+ * highest one is served (and a plain DIR/<name>/model.onnx next to them is
+ * ignored). Names starting with '.' are skipped. */
+#ifndef SEAM_CLOUD_REPOSITORY_H
+#define SEAM_CLOUD_REPOSITORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "seam/runtime.h"
+
+typedef struct seam_cloud_model {
+  char *name;          /* the folder name under DIR */
+  char *path;          /* the file served */
+  long version;        /* the numbered version, or -1 for DIR/<name>/model.onnx */
+  uint8_t sha256[32];  /* of the file's bytes, the same bytes that were loaded */
+  char sha256_hex[65];
+  uint64_t bytes;      /* file size */
+  seam_model *model;
+} seam_cloud_model;
+
+typedef struct seam_cloud_repo {
+  seam_cloud_model *models; /* sorted by name */
+  size_t n_models;
+} seam_cloud_repo;
+
+/* Loads every model under dir into repo (which it initializes). log (may be
+ * NULL) receives one line per model. Fails (and frees what it loaded) when
+ * the folder cannot be read, holds no model, or a model does not load:
+ * a worker that silently served fewer models would be worse. */
+seam_status seam_cloud_repo_load(const char *dir, seam_cloud_repo *repo, FILE *log,
+                                 seam_error *err);
+
+/* The model served under name, or NULL. */
+const seam_cloud_model *seam_cloud_repo_find(const seam_cloud_repo *repo, const char *name);
+
+/* Frees every model; accepts NULL and an empty repo. */
+void seam_cloud_repo_free(seam_cloud_repo *repo);
+
+/* Lower-case hex of n bytes into out (2n + 1 chars). */
+void seam_cloud_hex(const uint8_t *bytes, size_t n, char *out);
+
+#endif

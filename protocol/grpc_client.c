@@ -1,0 +1,159 @@
+/* The unary gRPC client of grpc_client.h on gRPC core 1.51: one batch per
+ * call (send metadata, message and close; receive metadata, message and
+ * status) on a completion queue of its own. */
+#include "protocol/grpc_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+struct seam_grpc_channel {
+  grpc_channel *channel;
+};
+
+seam_grpc_channel *seam_grpc_channel_open(const char *target, size_t max_message_bytes,
+                                          seam_error *err) {
+  if (!target || max_message_bytes > INT32_MAX) {
+    if (err) {
+      err->status = SEAM_ERR_INVALID_ARGUMENT;
+      snprintf(err->message, sizeof err->message, "bad target or message limit");
+    }
+    return NULL;
+  }
+  seam_grpc_channel *ch = calloc(1, sizeof *ch);
+  if (!ch) {
+    if (err) {
+      err->status = SEAM_ERR_NO_MEMORY;
+      snprintf(err->message, sizeof err->message, "out of memory");
+    }
+    return NULL;
+  }
+  grpc_init();
+  grpc_arg args[2];
+  args[0].type = GRPC_ARG_INTEGER;
+  args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+  args[0].value.integer = (int)max_message_bytes;
+  args[1].type = GRPC_ARG_INTEGER;
+  args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+  args[1].value.integer = (int)max_message_bytes;
+  grpc_channel_args channel_args = {max_message_bytes ? 2 : 0, args};
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  ch->channel = grpc_channel_create(target, creds, &channel_args);
+  grpc_channel_credentials_release(creds);
+  if (!ch->channel) {
+    grpc_shutdown();
+    free(ch);
+    if (err) {
+      err->status = SEAM_ERR_IO;
+      snprintf(err->message, sizeof err->message, "cannot create a channel to %s", target);
+    }
+    return NULL;
+  }
+  return ch;
+}
+
+void seam_grpc_channel_close(seam_grpc_channel *ch) {
+  if (!ch) return;
+  grpc_channel_destroy(ch->channel);
+  grpc_shutdown();
+  free(ch);
+}
+
+static void set_message(char *message, size_t size, const char *text) {
+  if (message && size) snprintf(message, size, "%s", text);
+}
+
+int seam_grpc_call(seam_grpc_channel *ch, const char *method, const void *request,
+                   size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                   char *message, size_t message_size) {
+  if (reply) *reply = NULL;
+  if (reply_size) *reply_size = 0;
+  set_message(message, message_size, "");
+  if (!ch || !method || (!request && request_size)) {
+    set_message(message, message_size, "bad call arguments");
+    return SEAM_RPC_INVALID_ARGUMENT;
+  }
+  gpr_timespec deadline =
+      timeout_ms > 0 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                    gpr_time_from_millis(timeout_ms, GPR_TIMESPAN))
+                     : gpr_now(GPR_CLOCK_MONOTONIC);
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+  grpc_slice method_slice = grpc_slice_from_copied_string(method);
+  grpc_call *call = grpc_channel_create_call(ch->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+                                             method_slice, NULL, deadline, NULL);
+  grpc_slice_unref(method_slice);
+
+  grpc_slice req_slice = grpc_slice_from_copied_buffer((const char *)request, request_size);
+  grpc_byte_buffer *req_buf = grpc_raw_byte_buffer_create(&req_slice, 1);
+  grpc_slice_unref(req_slice);
+  grpc_metadata_array initial_md, trailing_md;
+  grpc_metadata_array_init(&initial_md);
+  grpc_metadata_array_init(&trailing_md);
+  grpc_byte_buffer *reply_buf = NULL;
+  grpc_status_code status = GRPC_STATUS_UNKNOWN;
+  grpc_slice details = grpc_empty_slice();
+
+  grpc_op ops[6];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = req_buf;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &initial_md;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &reply_buf;
+  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[5].data.recv_status_on_client.trailing_metadata = &trailing_md;
+  ops[5].data.recv_status_on_client.status = &status;
+  ops[5].data.recv_status_on_client.status_details = &details;
+
+  int code;
+  int tag = 0;
+  if (grpc_call_start_batch(call, ops, 6, &tag, NULL) != GRPC_CALL_OK) {
+    set_message(message, message_size, "gRPC refused the call batch");
+    code = SEAM_RPC_INTERNAL;
+  } else {
+    /* The call's deadline bounds this wait. */
+    grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    (void)ev;
+    code = (int)status;
+    char *text = grpc_slice_to_c_string(details);
+    set_message(message, message_size, text);
+    gpr_free(text);
+    if (reply_buf && reply && reply_size) {
+      grpc_byte_buffer_reader reader;
+      if (grpc_byte_buffer_reader_init(&reader, reply_buf)) {
+        grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+        grpc_byte_buffer_reader_destroy(&reader);
+        size_t n = GRPC_SLICE_LENGTH(all);
+        *reply = malloc(n ? n : 1);
+        if (*reply) {
+          memcpy(*reply, GRPC_SLICE_START_PTR(all), n);
+          *reply_size = n;
+        }
+        grpc_slice_unref(all);
+      }
+    }
+  }
+  if (reply_buf) grpc_byte_buffer_destroy(reply_buf);
+  grpc_byte_buffer_destroy(req_buf);
+  grpc_slice_unref(details);
+  grpc_metadata_array_destroy(&initial_md);
+  grpc_metadata_array_destroy(&trailing_md);
+  grpc_call_unref(call);
+  grpc_completion_queue_shutdown(cq);
+  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+         GRPC_QUEUE_SHUTDOWN) {
+  }
+  grpc_completion_queue_destroy(cq);
+  return code;
+}

@@ -1,0 +1,30 @@
+/* RPC status code names and the seam_status -> RPC code table. */
+#include "protocol/rpc_status.h"
+
+const char *seam_rpc_code_name(int code) {
+  static const char *const names[] = {
+      "OK",           "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  if (code < 0 || code >= (int)(sizeof names / sizeof names[0])) return "UNKNOWN_CODE";
+  return names[code];
+}
+
+seam_rpc_code seam_rpc_code_from_status(seam_status status) {
+  switch (status) {
+    case SEAM_OK:
+      return SEAM_RPC_OK;
+    case SEAM_ERR_INVALID_ARGUMENT:
+    case SEAM_ERR_PARSE:
+    case SEAM_ERR_UNSUPPORTED:
+    case SEAM_ERR_SHAPE:
+    case SEAM_ERR_NOT_FOUND:
+      return SEAM_RPC_INVALID_ARGUMENT;
+    case SEAM_ERR_NO_MEMORY:
+      return SEAM_RPC_RESOURCE_EXHAUSTED;
+    default:
+      return SEAM_RPC_INTERNAL;
+  }
+}
