@@ -7,6 +7,7 @@
 #include <xnnpack.h>
 
 #include "runtime/error.h"
+#include "runtime/xnn/vnni_conv.h"
 #include "runtime/xnn/winograd.h"
 
 _Static_assert(SEAM_XNN_EXTRA_BYTES == XNN_EXTRA_BYTES, "spare bytes after XNNPACK inputs");
@@ -14,6 +15,7 @@ _Static_assert(SEAM_XNN_EXTRA_BYTES == XNN_EXTRA_BYTES, "spare bytes after XNNPA
 typedef enum op_kind {
   KIND_CONV,
   KIND_QC8_CONV, /* QLinearConv: int8 in/out, per-channel (or per-tensor) int8 weights */
+  KIND_VNNI_CONV, /* QLinearConv, group 1, on seam's AVX-512 VNNI kernel (vnni_conv.c) */
   KIND_WINOGRAD,
   KIND_FC,
   KIND_MAX_POOL,
@@ -33,6 +35,7 @@ struct seam_xnn_op {
   xnn_operator_t op;
   xnn_operator_t post; /* fused HardSwish/Sigmoid applied in place on the output */
   seam_wino *wino;     /* KIND_WINOGRAD: a 3×3 stride-1 Conv (activation fused) */
+  seam_vconv *vconv;   /* KIND_VNNI_CONV */
   size_t batch, height, width; /* spatial setup; width = H*W for global pooling */
   size_t rows;                 /* FC batch / unary element count */
   size_t post_count;
@@ -320,6 +323,21 @@ static seam_status create_qc8_conv(const seam_node *node, const seam_tensor *con
   spatial_pair(node, "strides", 1, s);
   spatial_pair(node, "dilations", 1, d);
   window_pads(node, x->dims[2], x->dims[3], output->dims[2], output->dims[3], k, s, d, pads);
+  /* A fused Relu/Clip is already in output units (the optimizer converted it). */
+  int lo = INT8_MIN, hi = INT8_MAX;
+  if (node->act.kind == SEAM_ACT_CLAMP) {
+    if (node->act.min > lo) lo = (int)node->act.min;
+    if (node->act.max < hi) hi = (int)node->act.max;
+  }
+  if (groups == 1 && seam_vconv_supported()) {
+    seam_vconv_shape vs = {x->dims[0], x->dims[2], x->dims[3], cg, output->dims[2], output->dims[3], m,
+                           kh, kw, s[0], s[1], d[0], d[1], pads[0], pads[1]};
+    op->kind = KIND_VNNI_CONV;
+    return seam_vconv_create(&vs, w->data, ws->data, ws->count, b ? (const int32_t *)b->data : NULL,
+                             ((const float *)in[1]->data)[0], ((const int8_t *)in[2]->data)[0],
+                             ((const float *)in[6]->data)[0], ((const int8_t *)in[7]->data)[0], lo, hi,
+                             &op->vconv, err);
+  }
   int8_t *ohwi = malloc((size_t)w->count + 1);
   float *scales = malloc(sizeof(float) * (size_t)m + 1);
   if (!ohwi || !scales) {
@@ -334,12 +352,6 @@ static seam_status create_qc8_conv(const seam_node *node, const seam_tensor *con
         for (int64_t xx = 0; xx < kw; xx++)
           ohwi[((o * kh + y) * kw + xx) * cg + i] = src[((o * cg + i) * kh + y) * kw + xx];
   for (int64_t o = 0; o < m; o++) scales[o] = ((const float *)ws->data)[ws->count == 1 ? 0 : o];
-  /* A fused Relu/Clip is already in output units (the optimizer converted it). */
-  int lo = INT8_MIN, hi = INT8_MAX;
-  if (node->act.kind == SEAM_ACT_CLAMP) {
-    if (node->act.min > lo) lo = (int)node->act.min;
-    if (node->act.max < hi) hi = (int)node->act.max;
-  }
   enum xnn_status st = xnn_create_convolution2d_nhwc_qc8(
       (uint32_t)pads[0], (uint32_t)pads[3], (uint32_t)pads[2], (uint32_t)pads[1], (uint32_t)kh, (uint32_t)kw,
       (uint32_t)s[0], (uint32_t)s[1], (uint32_t)d[0], (uint32_t)d[1], (uint32_t)groups, (size_t)cg,
@@ -505,6 +517,7 @@ static enum xnn_status setup_unary(xnn_operator_t u, unary_kind kind, size_t cou
 }
 
 size_t seam_xnn_scratch_bytes(const seam_xnn_op *op) {
+  if (op->kind == KIND_VNNI_CONV) return seam_vconv_scratch_bytes(op->vconv);
   return op->kind == KIND_WINOGRAD ? seam_wino_scratch_bytes(op->wino) : 0;
 }
 
@@ -517,6 +530,7 @@ seam_status seam_xnn_setup(seam_xnn_op *op, const void *a_in, const void *b_in, 
   case KIND_QC8_CONV:
     st = xnn_setup_convolution2d_nhwc_qc8(op->op, op->batch, op->height, op->width, a_in, out, tp);
     break;
+  case KIND_VNNI_CONV: return seam_vconv_setup(op->vconv, a_in, out, scratch, err);
   case KIND_WINOGRAD: return seam_wino_setup(op->wino, a, output, scratch, tp, err);
   case KIND_CONV:
     st = xnn_setup_convolution2d_nhwc_f32(op->op, op->batch, op->height, op->width, a, output, tp);
@@ -549,6 +563,7 @@ seam_status seam_xnn_setup(seam_xnn_op *op, const void *a_in, const void *b_in, 
 
 seam_status seam_xnn_run(seam_xnn_op *op, pthreadpool_t tp, seam_error *err) {
   if (op->kind == KIND_WINOGRAD) return seam_wino_run(op->wino, tp, err);
+  if (op->kind == KIND_VNNI_CONV) return seam_vconv_run(op->vconv, tp, err);
   enum xnn_status st = xnn_run_operator(op->op, tp);
   if (st == xnn_status_success && op->post) st = xnn_run_operator(op->post, tp);
   return st == xnn_status_success ? SEAM_OK : xnn_fail(err, st, "run");
@@ -559,5 +574,6 @@ void seam_xnn_free(seam_xnn_op *op) {
   if (op->op) xnn_delete_operator(op->op);
   if (op->post) xnn_delete_operator(op->post);
   seam_wino_free(op->wino);
+  seam_vconv_free(op->vconv);
   free(op);
 }

@@ -10,7 +10,9 @@
  * created; nothing allocates at run time. 3×3 stride-1 Convs the cost rule
  * in winograd.c picks run as Winograd F(2,3)/F(4,3) instead, with XNNPACK
  * fully-connected operators for the products and a caller-provided scratch
- * buffer (seam_xnn_scratch_bytes). */
+ * buffer (seam_xnn_scratch_bytes). QLinearConvs with group 1 run on seam's
+ * AVX-512 VNNI kernel (vnni_conv.c) when the CPU has it, im2col scratch
+ * from the same buffer; the others on XNNPACK's qc8 convolution. */
 #ifndef SEAM_RUNTIME_XNN_BACKEND_H
 #define SEAM_RUNTIME_XNN_BACKEND_H
 

@@ -18,7 +18,11 @@
  *    converted to float, times a float multiplier) rather than the
  *    reference's double product, so values that land within rounding error
  *    of a half step round differently. Fusion must leave the graph alone when
- *    its conditions do not hold. */
+ *    its conditions do not hold.
+ * 3. The AVX-512 VNNI convolution (runtime/xnn/vnni_conv.c): 1×1 and 3×3
+ *    layers against the reference kernel through a plan, within one step,
+ *    at 1 and 2 threads; the kernel must have run (when the CPU has VNNI),
+ *    and the XNNPACK qc8 fallback must agree as well. */
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +35,7 @@
 #include "runtime/ops/op.h"
 #include "runtime/ops/qlinear.h"
 #include "runtime/plan.h"
+#include "runtime/xnn/vnni_conv.h"
 #include "runtime/xnn/xnn_backend.h"
 #include "runtime/tensor.h"
 #include "seam/seam.h"
@@ -548,6 +553,113 @@ static void test_fused_matmul(void) {
   tb_free(b);
 }
 
+/* ---- 3. the AVX-512 VNNI convolution (runtime/xnn/vnni_conv.c) ---- */
+
+typedef struct vcase {
+  int64_t n, c, m, h, w, k, stride, pad;
+  bool per_channel;
+  const char *act; /* NULL, "Relu", "Clip6" */
+  int xz, yz;
+} vcase;
+
+/* X → Q/DQ → Conv k×k (W per channel or per tensor, bias) → [act] → Q/DQ → Y. */
+static tb_model *vnni_model(const vcase *c, float *y_scale) {
+  tb_model *b = tb_new(13);
+  int64_t xd[4] = {c->n, c->c, c->h, c->w}, wd[4] = {c->m, c->c, c->k, c->k};
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, xd);
+  float xs = 4.0f / 255.0f, w0 = 0.01f;
+  *y_scale = 0.0265f * sqrtf((float)(c->c * c->k * c->k));
+  act_params(b, "x", xs, c->xz);
+  act_params(b, "y", *y_scale, c->yz);
+  qdq(b, "X", "x", "xf");
+  weight(b, "w", 4, wd, 0, c->per_channel, w0);
+  bias(b, "b", c->m, xs, "w", w0, c->per_channel, 1.0f);
+  Onnx__NodeProto *conv = tb_node(b, "Conv", "conv", "xf,w_f,b_f", c->act ? "c" : "r");
+  int64_t pads[4] = {c->pad, c->pad, c->pad, c->pad}, st[2] = {c->stride, c->stride};
+  tb_attr_ints(b, conv, "pads", 4, pads);
+  tb_attr_ints(b, conv, "strides", 2, st);
+  if (c->act && strcmp(c->act, "Relu") == 0) {
+    tb_node(b, "Relu", "act", "c", "r");
+  } else if (c->act) {
+    float lo = 0.0f, hi = 6.0f;
+    tb_init_f32(b, "lo", 0, NULL, &lo, TB_RAW, NULL);
+    tb_init_f32(b, "hi", 0, NULL, &hi, TB_RAW, NULL);
+    tb_node(b, "Clip", "act", "c,lo,hi", "r");
+  }
+  qdq(b, "r", "y", "Y");
+  tb_output(b, "Y");
+  return b;
+}
+
+/* Every output of the VNNI path (1 and 2 threads, two runs each) within one
+ * step of the integer reference kernel run through a plan; the VNNI kernel
+ * must actually run (when the CPU has it). */
+static void test_vnni_conv(void) {
+  const vcase cases[] = {
+      {1, 3, 5, 7, 9, 1, 1, 0, true, NULL, 0, 0},
+      {2, 17, 16, 5, 5, 1, 1, 0, false, "Relu", -10, -128},
+      {1, 70, 33, 6, 7, 1, 1, 0, true, "Clip6", 3, -128},
+      {1, 64, 100, 9, 9, 1, 1, 0, true, NULL, 0, 5},
+      {1, 1, 3, 3, 1, 1, 1, 0, false, NULL, 7, -3},
+      {1, 16, 24, 9, 9, 1, 2, 0, true, NULL, 0, 0},
+      {1, 3, 16, 11, 13, 3, 2, 1, true, "Relu", 0, -128},
+      {2, 17, 33, 8, 8, 3, 1, 1, false, NULL, -20, 2},
+      {1, 8, 5, 6, 5, 3, 1, 0, true, "Clip6", 0, -128},
+      {1, 32, 40, 7, 7, 3, 1, 1, true, NULL, 0, 0},
+  };
+  for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+    const vcase *c = &cases[ci];
+    rng_state = 777 + (uint32_t)ci;
+    float ys;
+    tb_model *b = vnni_model(c, &ys);
+    int64_t xd[4] = {c->n, c->c, c->h, c->w};
+    seam_tensor *x = seam_tensor_create(SEAM_DTYPE_FLOAT32, 4, xd, NULL);
+    tb_fill_random(x->data, (size_t)x->count, 99 + (unsigned)ci, -2.0f, 2.0f);
+    seam_model *ref = tb_load(b, TB_MODE_PLANNED_PORTABLE, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+    CU_ASSERT_EQUAL(count_op(ref, "QLinearConv"), 1);
+    seam_error err = {0};
+    seam_tensor *want = run_named(ref, x, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    for (int threads = 1; threads <= 2; threads++) {
+      long before = seam_vconv_live();
+      seam_model *m = tb_load(b, TB_MODE_FAST, threads);
+      CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+      CU_ASSERT_EQUAL(count_op(m, "QLinearConv"), 1);
+      for (int rep = 0; rep < 2; rep++) {
+        seam_tensor *got = run_named(m, x, NULL, &err);
+        int differing = 0;
+        double steps = max_steps(got, want, ys, &differing);
+        if (steps > 1.001)
+          fprintf(stderr, "  VNNI case %zu, %d threads: %d of %lld outputs off, worst %.3f steps\n", ci, threads,
+                  differing, (long long)want->count, steps);
+        CU_ASSERT(steps <= 1.001);
+        seam_tensor_free(got);
+      }
+      if (seam_vconv_supported()) CU_ASSERT_EQUAL(seam_vconv_live(), before + 1); /* it ran on VNNI */
+      seam_model_free(m);
+      CU_ASSERT_EQUAL(seam_vconv_live(), before);
+    }
+    /* Disabled, the same layer runs on XNNPACK's qc8 instead. */
+    seam_vconv_override(0);
+    long before = seam_vconv_live();
+    seam_model *m = tb_load(b, TB_MODE_FAST, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    seam_tensor *got = run_named(m, x, NULL, &err);
+    int differing = 0;
+    CU_ASSERT(max_steps(got, want, ys, &differing) <= 1.001);
+    CU_ASSERT_EQUAL(seam_vconv_live(), before);
+    seam_vconv_override(-1);
+    seam_tensor_free(got);
+    seam_model_free(m);
+    seam_tensor_free(want);
+    seam_tensor_free(x);
+    seam_model_free(ref);
+    tb_free(b);
+  }
+  if (!seam_vconv_supported()) printf("\n    (no AVX-512 VNNI: only the fallback was tested)\n");
+}
+
 void seam_register_tests(void) {
   static CU_TestInfo tests[] = {
       {"rounding half to even, saturation", test_rounding_half_to_even},
@@ -556,6 +668,7 @@ void seam_register_tests(void) {
       {"fused QDQ conv vs float path", test_fused_conv_matches_float_path},
       {"fusion conditions", test_fusion_conditions},
       {"fused QDQ matmul", test_fused_matmul},
+      {"VNNI int8 convolution vs reference", test_vnni_conv},
       CU_TEST_INFO_NULL,
   };
   SEAM_ADD_SUITE("qlinear", tests);
