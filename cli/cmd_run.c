@@ -1,11 +1,14 @@
 /* seam run — runs a model on NumPy inputs and writes NumPy outputs. */
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "runtime/tensor.h"
+#include "seam/edge.h"
 #include "seam/seam.h"
 
 #define MAX_IO 16
@@ -14,14 +17,24 @@ static void run_usage(FILE *out) {
   fprintf(out,
           "usage: seam run --model M.onnx --input X.npy [--input name=Y.npy ...]\n"
           "                [--output OUT.npy | --output name=OUT.npy ...] [--labels FILE]\n"
-          "                [--threads N] [--reference]\n\n"
+          "                [--threads N] [--reference]\n"
+          "                [--remote HOST:PORT --cut local|cloud|T1[,T2...] [--codec raw|f16|int8]\n"
+          "                 [--zstd LEVEL] [--deadline-ms N] [--model-name NAME]]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
           "model has, and a batch of N samples runs on a model fixed to batch 1.\n"
           "--labels names the classes (one per line) of a classifier's first output and\n"
           "prints each sample's top class with its softmax probability. --threads sets\n"
           "the threads of one inference (default: the online cores); --reference runs the\n"
-          "portable kernels alone, without graph optimization or run plans.\n");
+          "portable kernels alone, without graph optimization or run plans.\n\n"
+          "--remote runs a split inference with a seam-cloud worker: the device runs the\n"
+          "nodes up to the --cut tensors (names from `seam cuts`), sends them encoded with\n"
+          "--codec (default raw, lossless) and zstd at --zstd LEVEL (default 0 = none), and\n"
+          "the worker runs the rest; --cut local runs everything here, --cut cloud sends the\n"
+          "inputs. The outputs are written as a local run writes them, followed by the\n"
+          "latency breakdown. If the worker is unreachable or misses --deadline-ms, the\n"
+          "device finishes the tail itself. --model-name is the model's name in the\n"
+          "worker's repository (default: the model file's folder, or its file name).\n");
 }
 
 typedef struct run_args {
@@ -32,6 +45,9 @@ typedef struct run_args {
   int n_outputs;
   const char *labels;
   seam_model_options options;
+  const char *remote, *cut, *model_name;
+  seam_edge_codec codec;
+  int zstd_level, deadline_ms;
 } run_args;
 
 static int parse_args(int argc, char **argv, run_args *a) {
@@ -61,6 +77,31 @@ static int parse_args(int argc, char **argv, run_args *a) {
         return 2;
       }
       a->options.num_threads = (int)n;
+    } else if (strcmp(opt, "--remote") == 0) {
+      a->remote = val;
+    } else if (strcmp(opt, "--cut") == 0) {
+      a->cut = val;
+    } else if (strcmp(opt, "--model-name") == 0) {
+      a->model_name = val;
+    } else if (strcmp(opt, "--codec") == 0) {
+      if (strcmp(val, "raw") == 0) a->codec = SEAM_EDGE_CODEC_RAW;
+      else if (strcmp(val, "f16") == 0) a->codec = SEAM_EDGE_CODEC_F16;
+      else if (strcmp(val, "int8") == 0) a->codec = SEAM_EDGE_CODEC_INT8;
+      else {
+        fprintf(stderr, "seam run: --codec takes raw, f16 or int8\n");
+        return 2;
+      }
+    } else if (strcmp(opt, "--zstd") == 0 || strcmp(opt, "--deadline-ms") == 0) {
+      char *end;
+      long n = strtol(val, &end, 10);
+      bool zstd = strcmp(opt, "--zstd") == 0;
+      if (*end || !*val || (zstd ? (n < -131072 || n > 22) : (n < 0 || n > 86400000))) {
+        fprintf(stderr, "seam run: %s takes %s\n", opt,
+                zstd ? "a zstd level (0 = no compression, up to 22)" : "milliseconds from 0 to 86400000");
+        return 2;
+      }
+      if (zstd) a->zstd_level = (int)n;
+      else a->deadline_ms = (int)n;
     } else if (strcmp(opt, "--labels") == 0) {
       a->labels = val;
     } else if (strcmp(opt, "--input") == 0 && a->n_inputs < MAX_IO) {
@@ -76,6 +117,14 @@ static int parse_args(int argc, char **argv, run_args *a) {
   }
   if (!a->model || a->n_inputs == 0) {
     run_usage(stderr);
+    return 2;
+  }
+  if (a->remote && !a->cut) {
+    fprintf(stderr, "seam run: --remote needs --cut local|cloud|T1[,T2...]\n");
+    return 2;
+  }
+  if (a->cut && !a->remote && strcmp(a->cut, "local") != 0) {
+    fprintf(stderr, "seam run: --cut %s needs --remote HOST:PORT\n", a->cut);
     return 2;
   }
   return 0;
@@ -154,8 +203,58 @@ static int print_top_classes(const seam_tensor *t, const char *labels_path) {
   return 0;
 }
 
+/* The edge session (split runs) and the sum of its timings over the runs. */
+typedef struct edge_run {
+  seam_edge_session *session;
+  seam_edge_timing sum;
+  int runs;
+  char note[SEAM_ERROR_MESSAGE_SIZE];
+} edge_run;
+
+/* One inference: locally, or through the edge session when there is one. */
+static seam_status run_once(const seam_model *m, edge_run *e, size_t n_in, const char **names,
+                            const seam_tensor *const *inputs, size_t n_out, seam_tensor **outputs,
+                            seam_error *err) {
+  if (!e->session) return seam_model_run(m, n_in, names, inputs, n_out, NULL, outputs, err);
+  seam_edge_timing t;
+  seam_status st = seam_edge_infer(e->session, n_in, names, inputs, n_out, outputs, &t, err);
+  if (st != SEAM_OK) return st;
+  if (t.fell_back) snprintf(e->note, sizeof e->note, "%s", err->message);
+  e->sum.head_us += t.head_us;
+  e->sum.encode_us += t.encode_us;
+  e->sum.bytes_up += t.bytes_up;
+  e->sum.bytes_down += t.bytes_down;
+  e->sum.network_us += t.network_us;
+  e->sum.worker_queue_us += t.worker_queue_us;
+  e->sum.worker_compute_us += t.worker_compute_us;
+  e->sum.decode_us += t.decode_us;
+  e->sum.fallback_us += t.fallback_us;
+  e->sum.total_us += t.total_us;
+  e->sum.fell_back += t.fell_back;
+  e->sum.remote += t.remote;
+  e->runs++;
+  return SEAM_OK;
+}
+
+static void print_timing(const run_args *a, const edge_run *e) {
+  if (!e->session || e->runs == 0) return;
+  double n = e->runs;
+  const seam_edge_timing *s = &e->sum;
+  const char *codec = a->codec == SEAM_EDGE_CODEC_INT8 ? "int8" : a->codec == SEAM_EDGE_CODEC_F16 ? "f16" : "raw";
+  printf("split: cut %s, codec %s%s", a->cut, codec, a->zstd_level ? "+zstd" : "");
+  if (a->zstd_level) printf(" %d", a->zstd_level);
+  printf(", worker %s; mean of %d inference%s (us):\n", a->remote ? a->remote : "-", e->runs,
+         e->runs == 1 ? "" : "s");
+  printf("  head %.0f  encode %.0f  up %.0f B  network %.0f  worker queue %.0f  worker compute %.0f"
+         "  down %.0f B  decode %.0f  fallback %.0f  total %.0f\n",
+         s->head_us / n, s->encode_us / n, s->bytes_up / n, s->network_us / n, s->worker_queue_us / n,
+         s->worker_compute_us / n, s->bytes_down / n, s->decode_us / n, s->fallback_us / n, s->total_us / n);
+  printf("  on the worker: %d, fell back to the device: %d\n", s->remote, s->fell_back);
+  if (s->fell_back) printf("  %s\n", e->note);
+}
+
 /* Runs the model once per sample of batched inputs and stacks the outputs. */
-static seam_status run_per_sample(const seam_model *m, int n_in, const char **names,
+static seam_status run_per_sample(const seam_model *m, edge_run *e, int n_in, const char **names,
                                   seam_tensor **inputs, int64_t batch, size_t n_out,
                                   seam_tensor **outputs, seam_error *err) {
   seam_tensor *sample_in[MAX_IO] = {0}, *sample_out[MAX_IO] = {0};
@@ -164,8 +263,7 @@ static seam_status run_per_sample(const seam_model *m, int n_in, const char **na
     for (int i = 0; i < n_in; i++)
       if (!(sample_in[i] = slice_sample(inputs[i], b, err))) st = SEAM_ERR_NO_MEMORY;
     if (st == SEAM_OK)
-      st = seam_model_run(m, (size_t)n_in, names, (const seam_tensor *const *)sample_in, n_out, NULL,
-                          sample_out, err);
+      st = run_once(m, e, (size_t)n_in, names, (const seam_tensor *const *)sample_in, n_out, sample_out, err);
     for (size_t o = 0; st == SEAM_OK && o < n_out; o++) {
       seam_tensor *s = sample_out[o];
       if (b == 0) {
@@ -198,12 +296,23 @@ int cmd_run(int argc, char **argv) {
   const char *names[MAX_IO];
   size_t n_out = 0;
   rc = 1;
+  edge_run edge = {0};
   double t0 = cli_now_ms();
-  seam_model *m = seam_model_load_with(a.model, &a.options, &err);
-  if (!m) goto fail;
+  seam_model *m = NULL;
+  const seam_model *model = NULL;
+  if (a.remote) {
+    seam_edge_config cfg = {.model_path = a.model, .endpoint = a.remote, .model_name = a.model_name,
+                            .cut = a.cut, .deadline_ms = a.deadline_ms, .codec = a.codec,
+                            .zstd_level = a.zstd_level, .threads = a.options.num_threads};
+    if (!(edge.session = seam_edge_open(&cfg, &err))) goto fail;
+    model = seam_edge_model(edge.session);
+  } else {
+    if (!(m = seam_model_load_with(a.model, &a.options, &err))) goto fail;
+    model = m;
+  }
   double t_load = cli_now_ms() - t0;
-  size_t n_graph_in = seam_model_input_count(m);
-  n_out = seam_model_output_count(m);
+  size_t n_graph_in = seam_model_input_count(model);
+  n_out = seam_model_output_count(model);
   if (n_out > MAX_IO) {
     fprintf(stderr, "seam run: the model has %zu outputs, more than %d\n", n_out, MAX_IO);
     goto done;
@@ -215,12 +324,12 @@ int cmd_run(int argc, char **argv) {
       names[i] = a.input_names[i];
       info.rank = -1;
       for (size_t k = 0; k < n_graph_in; k++) {
-        seam_model_input_info(m, k, &info);
+        seam_model_input_info(model, k, &info);
         if (strcmp(info.name, names[i]) == 0) break;
         info.rank = -1;
       }
     } else if ((size_t)i < n_graph_in) {
-      seam_model_input_info(m, (size_t)i, &info);
+      seam_model_input_info(model, (size_t)i, &info);
       names[i] = info.name;
     } else {
       fprintf(stderr, "seam run: the model has only %zu inputs\n", n_graph_in);
@@ -238,25 +347,26 @@ int cmd_run(int argc, char **argv) {
     }
   }
   t0 = cli_now_ms();
-  seam_status st = batch > 1 ? run_per_sample(m, a.n_inputs, names, inputs, batch, n_out, outputs, &err)
-                             : seam_model_run(m, (size_t)a.n_inputs, names,
-                                              (const seam_tensor *const *)inputs, n_out, NULL, outputs, &err);
+  seam_status st = batch > 1 ? run_per_sample(model, &edge, a.n_inputs, names, inputs, batch, n_out, outputs, &err)
+                             : run_once(model, &edge, (size_t)a.n_inputs, names,
+                                        (const seam_tensor *const *)inputs, n_out, outputs, &err);
   double t_run = cli_now_ms() - t0;
   if (st != SEAM_OK) goto fail;
   printf("model %s: loaded in %.1f ms, ran in %.2f ms%s\n", a.model, t_load, t_run,
          batch > 1 ? " (batch run sample by sample)" : "");
   for (size_t o = 0; o < n_out; o++) {
     seam_value_info info;
-    seam_model_output_info(m, o, &info);
+    seam_model_output_info(model, o, &info);
     print_summary(info.name, outputs[o]);
   }
   if (a.labels && print_top_classes(outputs[0], a.labels) != 0) goto done;
+  print_timing(&a, &edge);
   for (int k = 0; k < a.n_outputs; k++) {
     size_t o = 0;
     if (a.output_names[k]) {
       for (o = 0; o < n_out; o++) {
         seam_value_info info;
-        seam_model_output_info(m, o, &info);
+        seam_model_output_info(model, o, &info);
         if (strcmp(info.name, a.output_names[k]) == 0) break;
       }
       if (o == n_out) {
@@ -276,5 +386,6 @@ done:
     seam_tensor_free(outputs[i]);
   }
   seam_model_free(m);
+  seam_edge_close(edge.session);
   return rc;
 }

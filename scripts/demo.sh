@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds seam, and runs the bundled Fashion-MNIST
-# classifier on its sample images.
+# Installs what is missing, builds seam, starts a local seam-cloud worker on
+# 127.0.0.1 and classifies the bundled Fashion-MNIST sample images three ways:
+# all on the device, all on the worker, and split (head here, tail there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,15 @@ seam=build/cli/seam
 model=examples/fashion_mnist/model.onnx
 samples=examples/fashion_mnist/samples.npy
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+worker_pid=
+stop_worker() {
+  if [ -n "$worker_pid" ]; then
+    kill "$worker_pid" 2>/dev/null || true
+    wait "$worker_pid" 2>/dev/null || true
+  fi
+  rm -rf "$out"
+}
+trap stop_worker EXIT
 
 echo
 echo "== the model"
@@ -31,3 +40,34 @@ correct = int((logits.argmax(1) == labels).sum())
 print(f"  {correct}/{len(labels)} correct against the true labels; "
       f"max |seam - PyTorch| = {np.abs(logits - reference).max():.2e}")
 PY
+
+echo
+echo "== starting a seam-cloud worker on 127.0.0.1 (model repository in $out/repo)"
+mkdir -p "$out/repo/fashion_mnist"
+cp "$model" "$out/repo/fashion_mnist/model.onnx"
+mkfifo "$out/worker.out"
+build/cloud/seam-cloud --models "$out/repo" --listen 127.0.0.1:0 \
+  >"$out/worker.out" 2>"$out/worker.log" &
+worker_pid=$!
+exec 3<"$out/worker.out"
+if ! read -r -t 10 first <&3; then
+  echo "seam-cloud did not start; its log:" >&2
+  cat "$out/worker.log" >&2
+  exit 1
+fi
+endpoint=${first##* }
+echo "  $first"
+
+cut=/stage2/relu2/Relu_output_0
+classify() {
+  local title=$1
+  shift
+  echo
+  echo "== $title"
+  "$seam" run --model "$model" --input "$samples" --labels examples/fashion_mnist/classes.txt \
+    --remote "$endpoint" --deadline-ms 5000 "$@"
+}
+classify "local only: every layer on the device" --cut local
+classify "cloud only: the images go to the worker" --cut cloud
+classify "split at $cut: head on the device, INT8+zstd tensors up, tail on the worker" \
+  --cut "$cut" --codec int8 --zstd 3

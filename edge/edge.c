@@ -1,0 +1,506 @@
+/* libseam-edge: the edge client (see include/seam/edge.h).
+ *
+ * One session = one model loaded on the device + one gRPC channel. An
+ * inference runs the head with seam_model_run (graph inputs -> cut tensors),
+ * encodes the cut tensors with the tensor codec, makes one unary Infer call
+ * and decodes the reply. On UNAVAILABLE or DEADLINE_EXCEEDED it runs the tail
+ * on the device from the cut tensors it holds. Nothing here is shared between
+ * calls except immutable state, the thread-safe model and the thread-safe
+ * channel, plus an atomic request counter. */
+#include "seam/edge.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "protocol/codec.h"
+#include "protocol/grpc_client.h"
+#include "protocol/seam.pb-c.h"
+#include "runtime/model.h"
+#include "seam/runtime.h"
+
+#define EDGE_MAX_MESSAGE_BYTES ((size_t)64 << 20)
+#define EDGE_NO_DEADLINE_MS (24 * 3600 * 1000)
+
+typedef enum cut_kind { CUT_LOCAL, CUT_CLOUD, CUT_SPLIT } cut_kind;
+
+struct seam_edge_session {
+  seam_model *model;
+  seam_grpc_channel *channel; /* NULL: local only */
+  char *model_name;
+  uint8_t sha256[32];
+  cut_kind kind;
+  size_t n_cut;
+  char **cut; /* the cut tensor names (CUT_SPLIT) */
+  int deadline_ms;
+  seam_codec_options codec;
+  atomic_uint_fast64_t next_id;
+};
+
+static void fail(seam_error *err, seam_status st, const char *fmt, ...) {
+  if (!err) return;
+  err->status = st;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+}
+
+static int64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint64_t since(int64_t t0) {
+  int64_t d = mono_us() - t0;
+  return d > 0 ? (uint64_t)d : 0;
+}
+
+static char *dup_str(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+static bool file_sha256(const char *path, uint8_t out[32]) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  unsigned char buf[65536];
+  size_t n;
+  while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0) ok = EVP_DigestUpdate(md, buf, n);
+  ok = ok && !ferror(f);
+  unsigned len = 0;
+  ok = ok && EVP_DigestFinal_ex(md, out, &len) && len == 32;
+  EVP_MD_CTX_free(md);
+  fclose(f);
+  return ok;
+}
+
+/* "DIR/<name>/model.onnx" -> name; "DIR/name.onnx" -> name. */
+static char *default_model_name(const char *path) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (strcmp(base, "model.onnx") == 0 && base != path) {
+    const char *end = base - 1; /* the slash */
+    const char *start = end;
+    while (start > path && start[-1] != '/') start--;
+    if (end > start) return dup_str(start, (size_t)(end - start));
+  }
+  size_t n = strlen(base);
+  if (n > 5 && strcmp(base + n - 5, ".onnx") == 0) n -= 5;
+  return dup_str(base, n);
+}
+
+/* Splits and checks the cut: every name a tensor of the loaded graph that is
+ * not a constant, and together enough to compute the graph outputs. */
+static seam_status parse_cut(seam_edge_session *s, const char *cut, seam_error *err) {
+  if (!cut || !*cut || strcmp(cut, "local") == 0) {
+    s->kind = CUT_LOCAL;
+    return SEAM_OK;
+  }
+  if (strcmp(cut, "cloud") == 0) {
+    s->kind = CUT_CLOUD;
+    return SEAM_OK;
+  }
+  s->kind = CUT_SPLIT;
+  size_t n = 1;
+  for (const char *p = cut; *p; p++) n += *p == ',';
+  s->cut = calloc(n, sizeof *s->cut);
+  if (!s->cut) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
+  const seam_graph *g = s->model->graph;
+  const char *p = cut;
+  for (;;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    char *name = dup_str(p, len);
+    if (!name) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
+    s->cut[s->n_cut++] = name;
+    if (!*name) {
+      fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' has an empty tensor name", cut);
+      return SEAM_ERR_INVALID_ARGUMENT;
+    }
+    int v = seam_graph_find_value(g, name);
+    if (v < 0) {
+      const seam_removed_value *r = seam_graph_find_removed(g, name);
+      if (r)
+        fail(err, SEAM_ERR_NOT_FOUND,
+             "cut tensor '%s' does not exist in the loaded model (%s); cut at '%s' instead", name,
+             r->reason ? r->reason : "removed by graph optimization", r->same_as ? r->same_as : "?");
+      else
+        fail(err, SEAM_ERR_NOT_FOUND,
+             "cut tensor '%s' is not a tensor of the model (list the candidates with `seam cuts`)",
+             name);
+      return SEAM_ERR_NOT_FOUND;
+    }
+    if (g->values[v].constant) {
+      fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is a constant of the model, not a cut",
+           name);
+      return SEAM_ERR_INVALID_ARGUMENT;
+    }
+    for (size_t k = 0; k + 1 < s->n_cut; k++)
+      if (strcmp(s->cut[k], name) == 0) {
+        fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is named twice", name);
+        return SEAM_ERR_INVALID_ARGUMENT;
+      }
+    if (!end) break;
+    p = end + 1;
+  }
+  /* The cut must be enough to compute every graph output. */
+  bool *available = calloc((size_t)g->n_values + 1, sizeof *available);
+  bool *needed = calloc((size_t)g->n_nodes + 1, sizeof *needed);
+  seam_status st = SEAM_ERR_NO_MEMORY;
+  if (available && needed) {
+    for (int v = 0; v < g->n_values; v++) available[v] = g->values[v].constant != NULL;
+    for (size_t k = 0; k < s->n_cut; k++) available[seam_graph_find_value(g, s->cut[k])] = true;
+    seam_error e = {0};
+    st = seam_graph_mark_needed(g, available, g->n_outputs, g->outputs, needed, &e);
+    if (st != SEAM_OK)
+      fail(err, SEAM_ERR_INVALID_ARGUMENT,
+           "the cut '%s' is not enough to compute the model's outputs: %s", cut, e.message);
+  } else {
+    fail(err, st, "out of memory");
+  }
+  free(available);
+  free(needed);
+  return st == SEAM_OK ? SEAM_OK : (st == SEAM_ERR_NO_MEMORY ? st : SEAM_ERR_INVALID_ARGUMENT);
+}
+
+seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) {
+  if (!cfg || !cfg->model_path) {
+    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: no model path");
+    return NULL;
+  }
+  if (cfg->deadline_ms < 0) {
+    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: deadline_ms %d is negative",
+         cfg->deadline_ms);
+    return NULL;
+  }
+  seam_edge_session *s = calloc(1, sizeof *s);
+  if (!s) {
+    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  atomic_init(&s->next_id, 1);
+  s->deadline_ms = cfg->deadline_ms;
+  switch (cfg->codec) {
+    case SEAM_EDGE_CODEC_RAW: s->codec.encoding = SEAM_ENCODING_RAW; break;
+    case SEAM_EDGE_CODEC_F16: s->codec.encoding = SEAM_ENCODING_F16; break;
+    case SEAM_EDGE_CODEC_INT8: s->codec.encoding = SEAM_ENCODING_INT8; break;
+    default:
+      fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: unknown codec %d", (int)cfg->codec);
+      goto bad;
+  }
+  s->codec.zstd_level = cfg->zstd_level;
+  seam_model_options opts;
+  seam_model_options_default(&opts);
+  if (cfg->threads < 0) {
+    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: threads %d is negative", cfg->threads);
+    goto bad;
+  }
+  opts.num_threads = cfg->threads;
+  if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
+  if (!file_sha256(cfg->model_path, s->sha256)) {
+    fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
+    goto bad;
+  }
+  s->model_name = cfg->model_name && *cfg->model_name ? dup_str(cfg->model_name, strlen(cfg->model_name))
+                                                      : default_model_name(cfg->model_path);
+  if (!s->model_name) {
+    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    goto bad;
+  }
+  if (parse_cut(s, cfg->cut, err) != SEAM_OK) goto bad;
+  if (s->kind != CUT_LOCAL) {
+    if (!cfg->endpoint || !*cfg->endpoint) {
+      fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' needs an endpoint (HOST:PORT)", cfg->cut);
+      goto bad;
+    }
+    /* A codec check now rather than at the first call. */
+    seam_tensor *probe = NULL;
+    int64_t one = 1;
+    seam_error e;
+    probe = seam_tensor_create(SEAM_DTYPE_FLOAT32, 1, &one, &e);
+    if (probe) {
+      Seam__V1__Tensor msg;
+      seam_status st = seam_codec_encode(probe, "probe", &s->codec, &msg, NULL, &e);
+      seam_tensor_free(probe);
+      if (st != SEAM_OK) {
+        fail(err, st, "codec: %s", e.message);
+        goto bad;
+      }
+      seam_codec_msg_clear(&msg);
+    }
+    if (!(s->channel = seam_grpc_channel_open(cfg->endpoint, EDGE_MAX_MESSAGE_BYTES, err))) goto bad;
+  }
+  return s;
+bad:
+  seam_edge_close(s);
+  return NULL;
+}
+
+void seam_edge_close(seam_edge_session *s) {
+  if (!s) return;
+  seam_grpc_channel_close(s->channel);
+  for (size_t i = 0; i < s->n_cut; i++) free(s->cut[i]);
+  free(s->cut);
+  free(s->model_name);
+  seam_model_free(s->model);
+  free(s);
+}
+
+size_t seam_edge_output_count(const seam_edge_session *s) {
+  return s ? seam_model_output_count(s->model) : 0;
+}
+
+const char *seam_edge_output_name(const seam_edge_session *s, size_t i) {
+  seam_value_info info;
+  if (!s || seam_model_output_info(s->model, i, &info) != SEAM_OK) return NULL;
+  return info.name;
+}
+
+size_t seam_edge_input_count(const seam_edge_session *s) {
+  return s ? seam_model_input_count(s->model) : 0;
+}
+
+const char *seam_edge_input_name(const seam_edge_session *s, size_t i) {
+  seam_value_info info;
+  if (!s || seam_model_input_info(s->model, i, &info) != SEAM_OK) return NULL;
+  return info.name;
+}
+
+const struct seam_model *seam_edge_model(const seam_edge_session *s) { return s ? s->model : NULL; }
+
+/* One Infer call carrying the n tensors; on success outputs[] holds the
+ * decoded graph outputs. Returns the call's seam_rpc_code (or -1 for a local
+ * failure: encoding, a bad reply), with the message in err. */
+static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
+                       const seam_tensor *const *tensors, int timeout_ms, size_t n_out,
+                       seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
+  int code = -1;
+  Seam__V1__Tensor *msgs = calloc(n ? n : 1, sizeof *msgs);
+  Seam__V1__Tensor **ptrs = calloc(n ? n : 1, sizeof *ptrs);
+  size_t n_encoded = 0;
+  uint8_t *buf = NULL, *reply = NULL;
+  size_t reply_size = 0;
+  Seam__V1__InferReply *rp = NULL;
+  if (!msgs || !ptrs) {
+    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    goto out;
+  }
+  int64_t t0 = mono_us();
+  for (size_t i = 0; i < n; i++) {
+    seam_codec_options opt = s->codec;
+    if (seam_tensor_dtype(tensors[i]) != SEAM_DTYPE_FLOAT32) opt.encoding = SEAM_ENCODING_RAW;
+    seam_error e;
+    seam_status st = seam_codec_encode(tensors[i], names[i], &opt, &msgs[i], NULL, &e);
+    if (st != SEAM_OK) {
+      fail(err, st, "encoding '%s': %s", names[i], e.message);
+      goto out;
+    }
+    ptrs[i] = &msgs[i];
+    n_encoded++;
+  }
+  char request_id[32];
+  snprintf(request_id, sizeof request_id, "edge-%llu",
+           (unsigned long long)atomic_fetch_add(&s->next_id, 1));
+  /* The time the encoding took comes off the budget too. */
+  if (s->deadline_ms > 0) {
+    timeout_ms -= (int)(since(t0) / 1000);
+    if (timeout_ms <= 0) {
+      fail(err, SEAM_ERR_INTERNAL, "the deadline of %d ms passed before the request was sent",
+           s->deadline_ms);
+      code = SEAM_RPC_DEADLINE_EXCEEDED;
+      goto out;
+    }
+  }
+  Seam__V1__InferRequest rq = SEAM__V1__INFER_REQUEST__INIT;
+  rq.model_name = s->model_name;
+  rq.model_sha256.data = s->sha256;
+  rq.model_sha256.len = 32;
+  rq.request_id = request_id;
+  rq.budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
+  rq.n_inputs = n;
+  rq.inputs = ptrs;
+  rq.reply_encoding = SEAM__V1__ENCODING__ENCODING_RAW;
+  size_t size = seam__v1__infer_request__get_packed_size(&rq);
+  buf = malloc(size ? size : 1);
+  if (!buf) {
+    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    goto out;
+  }
+  seam__v1__infer_request__pack(&rq, buf);
+  tm->encode_us = since(t0);
+  tm->bytes_up = size;
+  char message[SEAM_ERROR_MESSAGE_SIZE - 64];
+  message[0] = '\0';
+  int64_t t1 = mono_us();
+  code = seam_grpc_call(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
+                        &reply_size, message, sizeof message);
+  uint64_t rtt = since(t1);
+  tm->bytes_down = reply_size;
+  if (code != 0) {
+    seam_status st = code == SEAM_RPC_INVALID_ARGUMENT || code == SEAM_RPC_FAILED_PRECONDITION
+                         ? SEAM_ERR_INVALID_ARGUMENT
+                         : code == SEAM_RPC_NOT_FOUND ? SEAM_ERR_NOT_FOUND
+                         : code == SEAM_RPC_RESOURCE_EXHAUSTED ? SEAM_ERR_NO_MEMORY
+                                                               : SEAM_ERR_INTERNAL;
+    fail(err, st, "Infer on the worker failed (%s): %s", seam_rpc_code_name(code), message);
+    goto out;
+  }
+  code = -1;
+  int64_t t2 = mono_us();
+  rp = reply ? seam__v1__infer_reply__unpack(NULL, reply_size, reply) : NULL;
+  if (!rp) {
+    fail(err, SEAM_ERR_PARSE, "the worker's reply is not a valid seam.v1.InferReply");
+    goto out;
+  }
+  uint64_t worker_total = rp->timings ? rp->timings->total_us : 0;
+  tm->network_us = rtt > worker_total ? rtt - worker_total : 0;
+  tm->worker_queue_us = rp->timings ? rp->timings->queue_us : 0;
+  tm->worker_compute_us = rp->timings ? rp->timings->compute_us : 0;
+  if (rp->n_outputs != n_out) {
+    fail(err, SEAM_ERR_PARSE, "the worker answered %zu outputs, the model has %zu", rp->n_outputs,
+         n_out);
+    goto out;
+  }
+  for (size_t i = 0; i < n_out; i++) {
+    seam_error e;
+    outputs[i] = seam_codec_decode(rp->outputs[i], EDGE_MAX_MESSAGE_BYTES * 4, NULL, &e);
+    if (!outputs[i]) {
+      for (size_t k = 0; k < i; k++) seam_tensor_free(outputs[k]), outputs[k] = NULL;
+      fail(err, e.status, "output %zu of the reply: %s", i, e.message);
+      goto out;
+    }
+  }
+  tm->decode_us = since(t2);
+  code = 0;
+out:
+  if (rp) seam__v1__infer_reply__free_unpacked(rp, NULL);
+  free(reply);
+  free(buf);
+  for (size_t i = 0; i < n_encoded; i++) seam_codec_msg_clear(&msgs[i]);
+  free(msgs);
+  free(ptrs);
+  return code;
+}
+
+seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *const *names,
+                            const seam_tensor *const *inputs, size_t n_outputs,
+                            seam_tensor **outputs, seam_edge_timing *timing, seam_error *err) {
+  seam_edge_timing local_tm;
+  seam_edge_timing *tm = timing ? timing : &local_tm;
+  memset(tm, 0, sizeof *tm);
+  if (err) err->message[0] = '\0';
+  int64_t start = mono_us();
+  if (!s || !inputs || !outputs || (n_inputs && !inputs)) {
+    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
+    return SEAM_ERR_INVALID_ARGUMENT;
+  }
+  size_t n_model_out = seam_model_output_count(s->model);
+  for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
+  if (n_outputs != n_model_out) {
+    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: n_outputs is %zu, the model has %zu",
+         n_outputs, n_model_out);
+    return SEAM_ERR_INVALID_ARGUMENT;
+  }
+  /* Input names: given, or the graph inputs in order. */
+  const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
+  if (!in_names) {
+    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return SEAM_ERR_NO_MEMORY;
+  }
+  size_t n_graph_in = seam_model_input_count(s->model);
+  for (size_t i = 0; i < n_inputs; i++) {
+    if (names && names[i]) {
+      in_names[i] = names[i];
+    } else if (i < n_graph_in) {
+      in_names[i] = seam_edge_input_name(s, i);
+    } else {
+      free(in_names);
+      fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu has no name and the model "
+           "has only %zu inputs", i, n_graph_in);
+      return SEAM_ERR_INVALID_ARGUMENT;
+    }
+  }
+
+  seam_status st = SEAM_OK;
+  seam_tensor **cut = NULL;
+  if (s->kind == CUT_LOCAL) {
+    int64_t t0 = mono_us();
+    st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
+    tm->head_us = since(t0);
+    goto done;
+  }
+
+  /* The head: graph inputs -> cut tensors (nothing to run for "cloud"). */
+  size_t n_cut = s->kind == CUT_CLOUD ? n_inputs : s->n_cut;
+  const char *const *cut_names =
+      s->kind == CUT_CLOUD ? (const char *const *)in_names : (const char *const *)s->cut;
+  const seam_tensor *const *cut_tensors = inputs;
+  if (s->kind == CUT_SPLIT) {
+    cut = calloc(n_cut, sizeof *cut);
+    if (!cut) {
+      fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+      st = SEAM_ERR_NO_MEMORY;
+      goto done;
+    }
+    int64_t t0 = mono_us();
+    st = seam_model_run(s->model, n_inputs, in_names, inputs, n_cut, cut_names, cut, err);
+    tm->head_us = since(t0);
+    if (st != SEAM_OK) goto done;
+    cut_tensors = (const seam_tensor *const *)cut;
+  }
+
+  int timeout_ms = EDGE_NO_DEADLINE_MS;
+  if (s->deadline_ms > 0) {
+    timeout_ms = s->deadline_ms - (int)(since(start) / 1000);
+    if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
+  }
+  seam_error call_err = {0};
+  int code = remote_tail(s, n_cut, cut_names, cut_tensors, timeout_ms, n_outputs, outputs, tm,
+                         &call_err);
+  if (code == 0) {
+    tm->remote = 1;
+    goto done;
+  }
+  if (code != SEAM_RPC_UNAVAILABLE && code != SEAM_RPC_DEADLINE_EXCEEDED) {
+    st = call_err.status != SEAM_OK ? call_err.status : SEAM_ERR_INTERNAL;
+    if (err) *err = call_err;
+    if (err) err->status = st;
+    goto done;
+  }
+  /* Fallback: the tail on the device, from the cut tensors already held. */
+  int64_t t0 = mono_us();
+  st = seam_model_run(s->model, n_cut, cut_names, cut_tensors, n_outputs, NULL, outputs, err);
+  tm->fallback_us = since(t0);
+  if (st == SEAM_OK) {
+    tm->fell_back = 1;
+    if (err) {
+      err->status = SEAM_OK;
+      snprintf(err->message, sizeof err->message, "fell back to the device: %s", call_err.message);
+    }
+  }
+
+done:
+  if (cut)
+    for (size_t i = 0; i < s->n_cut; i++) seam_tensor_free(cut[i]);
+  free(cut);
+  free(in_names);
+  if (st != SEAM_OK)
+    for (size_t i = 0; i < n_outputs; i++) seam_tensor_free(outputs[i]), outputs[i] = NULL;
+  tm->total_us = since(start);
+  return st;
+}

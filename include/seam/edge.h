@@ -1,0 +1,104 @@
+/* seam — the edge client: split inference between this device and a worker.
+ *
+ * A session holds the model (loaded on the device), the cut and a channel to
+ * a seam-cloud worker. seam_edge_infer runs the head of the model here (the
+ * nodes up to the cut tensors), sends the cut tensors to the worker, which
+ * runs the tail, and returns the graph outputs: the same outputs as a local
+ * run (exactly with the RAW codec). When the worker cannot be reached or does
+ * not answer within the deadline, the device finishes the tail itself from
+ * the cut tensors it already computed (it does not start over).
+ *
+ * Nothing here exposes gRPC or protobuf. seam_edge_infer may be called from
+ * several threads at once on one session. */
+#ifndef SEAM_EDGE_H
+#define SEAM_EDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seam/status.h"
+#include "seam/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How the cut tensors cross the network. F16 and INT8 apply to float32
+ * tensors; others always travel RAW. */
+typedef enum seam_edge_codec {
+  SEAM_EDGE_CODEC_RAW = 0,  /* lossless: the split equals the local run exactly */
+  SEAM_EDGE_CODEC_F16 = 1,  /* IEEE half, 2 bytes per element */
+  SEAM_EDGE_CODEC_INT8 = 2  /* 1 byte per element, one scale and zero point per tensor */
+} seam_edge_codec;
+
+/* Zero-initialize, then set what you need; fields may be added at the end. */
+typedef struct seam_edge_config {
+  const char *model_path; /* the ONNX file; required */
+  /* The worker's "HOST:PORT"; NULL or "" = local only (no network). */
+  const char *endpoint;
+  /* The model's name in the worker's repository (DIR/<name>/model.onnx).
+   * NULL = the name of the folder holding the file when it is called
+   * model.onnx, otherwise the file's name without ".onnx". */
+  const char *model_name;
+  /* NULL or "local": everything on the device; "cloud": send the graph
+   * inputs; otherwise a comma-separated list of tensor names (a cut, as
+   * listed by `seam cuts`). */
+  const char *cut;
+  int deadline_ms;        /* per inference, from the call; 0 = none */
+  seam_edge_codec codec;
+  int zstd_level;         /* 0 = no compression; else a zstd level */
+  int threads;            /* threads of the device's model runs; 0 = online cores */
+} seam_edge_config;
+
+/* Where the time of one seam_edge_infer went (microseconds) and what crossed
+ * the network. Zero for parts that did not happen. */
+typedef struct seam_edge_timing {
+  uint64_t head_us;           /* running the head on the device */
+  uint64_t encode_us;         /* encoding the cut tensors */
+  uint64_t bytes_up;          /* request bytes sent */
+  uint64_t bytes_down;        /* reply bytes received */
+  uint64_t network_us;        /* the call's round trip minus the worker's total */
+  uint64_t worker_queue_us;   /* the worker's queue time */
+  uint64_t worker_compute_us; /* the worker's model run (the tail) */
+  uint64_t decode_us;         /* decoding the reply's tensors */
+  uint64_t fallback_us;       /* running the tail on the device after a failure */
+  uint64_t total_us;          /* the whole call */
+  int fell_back;              /* 1 when the device finished the tail itself */
+  int remote;                 /* 1 when the tail ran on the worker */
+} seam_edge_timing;
+
+typedef struct seam_edge_session seam_edge_session;
+
+/* Loads the model, checks the cut against it and opens the channel (which
+ * connects lazily, at the first inference). NULL with err filled on failure;
+ * a cut naming a tensor the model does not have is SEAM_ERR_NOT_FOUND naming
+ * that tensor. */
+SEAM_API seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err);
+
+/* Runs one inference. names[i] names inputs[i] (names == NULL: the model's
+ * inputs in order). n_outputs must equal the model's output count; outputs[i]
+ * receives a new tensor (the caller frees it) for graph output i. timing may
+ * be NULL. After a network failure (unreachable worker, deadline) the tail
+ * runs on the device: the status is then SEAM_OK, timing->fell_back is 1 and
+ * err's message says why. Any other failure leaves every outputs[i] NULL. */
+SEAM_API seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs,
+                                     const char *const *names, const seam_tensor *const *inputs,
+                                     size_t n_outputs, seam_tensor **outputs,
+                                     seam_edge_timing *timing, seam_error *err);
+
+/* The model's graph outputs, as seam_edge_infer returns them, and its graph
+ * inputs; names live as long as the session. */
+SEAM_API size_t seam_edge_output_count(const seam_edge_session *s);
+SEAM_API const char *seam_edge_output_name(const seam_edge_session *s, size_t i);
+SEAM_API size_t seam_edge_input_count(const seam_edge_session *s);
+SEAM_API const char *seam_edge_input_name(const seam_edge_session *s, size_t i);
+/* The underlying model (seam/runtime.h), for inspection; owned by the session. */
+SEAM_API const struct seam_model *seam_edge_model(const seam_edge_session *s);
+
+/* Closes the session; accepts NULL. */
+SEAM_API void seam_edge_close(seam_edge_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SEAM_EDGE_H */
