@@ -12,7 +12,31 @@
  *  - `seam run --remote --cut T` writes the same .npy as `seam run`;
  *  - after the worker is killed, an inference falls back to the device
  *    within the deadline, with the local run's outputs.
- * Every wait is bounded and the worker is always killed at the end. */
+ * Every wait is bounded and the worker is always killed at the end.
+ *
+ *   test_edge ... --only stress
+ *     8 client threads x 200 requests on the shared sessions of the cut
+ *     /stage2/relu2/Relu_output_0, alternating INT8+zstd and RAW per request
+ *     (the codec is a session setting, so there is one session per codec,
+ *     each shared by all 8 threads): no error, RAW exact, INT8 same top-1;
+ *     aborts with a failure after 60 s.
+ *   test_edge --seam-cloud PATH --model M.onnx --samples INPUT.npy --only cuts [--every K]
+ *     every candidate cut (every K-th when K > 1; the first and last always)
+ *     with RAW equals the local run exactly, for every graph output. The
+ *     worker's repository holds the model under the name seam_edge_open
+ *     derives (the folder holding model.onnx).
+ *     --multi-tol E tolerates a float difference up to E, reported as a
+ *     KNOWN DEVIATION, for cuts of several tensors only. Found on
+ *     ocr_rec_dynamic: cuts that carry int64 shape tensors (/Shape, /Gather,
+ *     /Unsqueeze, /Concat outputs) next to the MaxPool output give tail
+ *     outputs off by ~4.5e-7 from the local run, while `seam cuts --verify`
+ *     (head and tail in one process) is exact and single-tensor cuts are
+ *     exact over the network: an open defect of the worker's tail run, not
+ *     of the wire (the RAW bytes are checked by the cloud test). Likely (not
+ *     verified): `seam cuts` runs unplanned, while the worker's model is
+ *     planned and folds those shape values at planning; fed as inputs they
+ *     take the tail through other kernels. */
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,7 +54,6 @@
 #include "seam/edge.h"
 #include "seam/runtime.h"
 
-#define MODEL_NAME "fashion_mnist"
 #define CLI_CUT "/stage2/relu2/Relu_output_0"
 #define THREADS 4
 #define PER_THREAD 25
@@ -39,6 +62,26 @@ static int failures;
 static pid_t worker = -1;
 static char repo[64] = "";
 static char endpoint[64];
+static char model_name[256] = "model";
+
+#define STRESS_THREADS 8
+#define STRESS_PER_THREAD 200
+#define STRESS_LIMIT_S 60
+
+/* The name seam_edge_open gives the model by default. */
+static void derive_model_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (strcmp(base, "model.onnx") == 0 && slash && slash > path) {
+    const char *start = slash - 1;
+    while (start > path && start[-1] != '/') start--;
+    snprintf(model_name, sizeof model_name, "%.*s", (int)(slash - start), start);
+  } else {
+    snprintf(model_name, sizeof model_name, "%s", base);
+    size_t n = strlen(model_name);
+    if (n > 5 && strcmp(model_name + n - 5, ".onnx") == 0) model_name[n - 5] = '\0';
+  }
+}
 
 #define CHECK(cond, ...)                                              \
   do {                                                                \
@@ -62,6 +105,25 @@ static void kill_worker(void) {
     waitpid(worker, NULL, 0);
     worker = -1;
   }
+}
+
+/* SIGTERM, then the worker's exit status within 10 s (under the sanitizers a
+ * leak makes it non-zero); -1 when it had to be killed. */
+static int stop_worker(void) {
+  if (worker <= 0) return -1;
+  kill(worker, SIGTERM);
+  double until = now_s() + 10;
+  int status = 0;
+  while (now_s() < until) {
+    pid_t r = waitpid(worker, &status, WNOHANG);
+    if (r == worker) {
+      worker = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    usleep(20000);
+  }
+  kill_worker();
+  return -1;
 }
 
 static void cleanup(void) {
@@ -216,11 +278,13 @@ static char **enumerate_cuts(const char *model_path, const seam_tensor *samples,
   return list;
 }
 
+static int device_threads = 1;
+
 static seam_edge_session *open_session(const char *model, const char *ep, const char *cut,
                                        seam_edge_codec codec, int zstd, int deadline_ms) {
   seam_edge_config cfg = {.model_path = model, .endpoint = ep, .cut = cut,
                           .deadline_ms = deadline_ms, .codec = codec, .zstd_level = zstd,
-                          .threads = 1};
+                          .threads = device_threads};
   seam_error err;
   seam_edge_session *s = seam_edge_open(&cfg, &err);
   if (!s) fprintf(stderr, "seam_edge_open(cut %s): %s\n", cut, err.message);
@@ -247,6 +311,160 @@ static void *thread_main(void *p) {
   return NULL;
 }
 
+/* --only stress: one session per codec, each shared by all threads; each
+ * thread alternates the codec per request. */
+typedef struct stress_arg {
+  seam_edge_session *raw, *int8;
+  const seam_tensor *input;
+  const seam_tensor *expected;
+  const int *want_top;
+  int n_rows;
+  int errors, requests;
+  char first_error[256];
+} stress_arg;
+
+static void stress_fail(stress_arg *a, const char *what) {
+  if (a->errors++ == 0) snprintf(a->first_error, sizeof a->first_error, "%s", what);
+}
+
+static void *stress_main(void *p) {
+  stress_arg *a = p;
+  for (int i = 0; i < STRESS_PER_THREAD; i++) {
+    int use_int8 = i % 2 == 0;
+    seam_tensor *out = NULL;
+    seam_edge_timing t;
+    seam_error err;
+    seam_status st =
+        seam_edge_infer(use_int8 ? a->int8 : a->raw, 1, NULL, &a->input, 1, &out, &t, &err);
+    a->requests++;
+    if (st != SEAM_OK) stress_fail(a, err.message);
+    else if (!t.remote || t.fell_back) stress_fail(a, err.message[0] ? err.message : "not remote");
+    else if (!use_int8 && !same_tensor(out, a->expected)) stress_fail(a, "RAW output differs");
+    else if (use_int8) {
+      int got[64] = {0};
+      top1(out, got, 64);
+      if (memcmp(got, a->want_top, sizeof(int) * (size_t)(a->n_rows < 64 ? a->n_rows : 64)) != 0)
+        stress_fail(a, "INT8+zstd output changes a top-1");
+    }
+    seam_tensor_free(out);
+  }
+  return NULL;
+}
+
+static void on_alarm(int sig) {
+  (void)sig;
+  static const char msg[] = "FAIL: the stress test took over 60 s; aborting\n";
+  if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing to do */ }
+  if (worker > 0) kill(worker, SIGKILL);
+  _exit(1);
+}
+
+static void run_stress(const char *model_path, const seam_tensor *samples,
+                       const seam_tensor *expected, const int *want_top, int n_rows) {
+  seam_edge_session *raw = open_session(model_path, endpoint, CLI_CUT, SEAM_EDGE_CODEC_RAW, 0, 20000);
+  seam_edge_session *int8 = open_session(model_path, endpoint, CLI_CUT, SEAM_EDGE_CODEC_INT8, 3, 20000);
+  CHECK(raw && int8, "open the stress sessions");
+  if (raw && int8) {
+    signal(SIGALRM, on_alarm);
+    alarm(STRESS_LIMIT_S);
+    double t0 = now_s();
+    pthread_t th[STRESS_THREADS];
+    stress_arg args[STRESS_THREADS];
+    for (int i = 0; i < STRESS_THREADS; i++) {
+      args[i] = (stress_arg){.raw = raw, .int8 = int8, .input = samples, .expected = expected,
+                             .want_top = want_top, .n_rows = n_rows};
+      if (pthread_create(&th[i], NULL, stress_main, &args[i]) != 0) die("pthread_create");
+    }
+    int errors = 0, requests = 0;
+    for (int i = 0; i < STRESS_THREADS; i++) {
+      pthread_join(th[i], NULL);
+      errors += args[i].errors;
+      requests += args[i].requests;
+      CHECK(args[i].errors == 0, "thread %d: %d errors, first: %s", i, args[i].errors,
+            args[i].first_error);
+    }
+    alarm(0);
+    double took = now_s() - t0;
+    CHECK(requests == STRESS_THREADS * STRESS_PER_THREAD, "%d requests made", requests);
+    printf("stress: %d threads x %d requests (INT8+zstd / RAW alternating) in %.2f s: %d errors\n",
+           STRESS_THREADS, STRESS_PER_THREAD, took, errors);
+  }
+  seam_edge_close(raw);
+  seam_edge_close(int8);
+}
+
+/* --only cuts: every (or every k-th) candidate cut with RAW, exact for every
+ * graph output. */
+static void run_cuts_exact(const char *model_path, const seam_tensor *input, int every,
+                           double multi_tol) {
+  int deviations = 0;
+  /* The same thread count as the worker (--threads 2): a kernel may split its
+   * sums by thread, and RAW exactness means the same arithmetic. */
+  device_threads = 2;
+  seam_edge_session *local = open_session(model_path, NULL, "local", SEAM_EDGE_CODEC_RAW, 0, 0);
+  if (!local) die("cannot open a local session");
+  size_t n_out = seam_edge_output_count(local);
+  seam_tensor **want = calloc(n_out, sizeof *want), **got = calloc(n_out, sizeof *got);
+  if (!want || !got) die("out of memory");
+  seam_edge_timing t;
+  seam_error err;
+  if (seam_edge_infer(local, 1, NULL, &input, n_out, want, &t, &err) != SEAM_OK) die(err.message);
+  int n_cuts = 0;
+  char **cuts = enumerate_cuts(model_path, input, &n_cuts);
+  CHECK(n_cuts > 2, "the partitioner found %d cuts", n_cuts);
+  if (every < 1) every = 1;
+  double t0 = now_s();
+  int checked = 0;
+  for (int c = 0; c < n_cuts; c++) {
+    if (c % every != 0 && c != n_cuts - 1) continue;
+    seam_edge_session *s = open_session(model_path, endpoint, cuts[c], SEAM_EDGE_CODEC_RAW, 0, 20000);
+    CHECK(s, "open with cut %s", cuts[c]);
+    if (!s) continue;
+    seam_status st = seam_edge_infer(s, 1, NULL, &input, n_out, got, &t, &err);
+    CHECK(st == SEAM_OK, "cut %s: %s", cuts[c], err.message);
+    if (st == SEAM_OK) {
+      CHECK(t.remote && !t.fell_back, "cut %s ran on the worker (%s)", cuts[c], err.message);
+      for (size_t o = 0; o < n_out; o++) {
+        if (same_tensor(got[o], want[o])) continue;
+        double diff = -1;
+        if (got[o] && seam_tensor_dtype(got[o]) == SEAM_DTYPE_FLOAT32 &&
+            seam_tensor_dtype(want[o]) == SEAM_DTYPE_FLOAT32 && got[o]->count == want[o]->count) {
+          diff = 0;
+          for (int64_t k = 0; k < got[o]->count; k++) {
+            double d = fabs((double)((const float *)got[o]->data)[k] - ((const float *)want[o]->data)[k]);
+            if (d > diff) diff = d;
+          }
+        }
+        /* Known deviation (--multi-tol): see the header comment. */
+        if (multi_tol > 0 && strchr(cuts[c], ',') && diff >= 0 && diff <= multi_tol) {
+          deviations++;
+          printf("KNOWN DEVIATION: cut %s: output %zu not bit-exact (max |diff| %g <= %g)\n",
+                 cuts[c], o, diff, multi_tol);
+          continue;
+        }
+        CHECK(false, "cut %s: RAW split output %zu differs from the local run (max |diff| %g)",
+              cuts[c], o, diff);
+      }
+      checked++;
+    }
+    for (size_t o = 0; o < n_out; o++) {
+      seam_tensor_free(got[o]);
+      got[o] = NULL;
+    }
+    seam_edge_close(s);
+  }
+  printf("%s: %d candidate cuts, %d checked over the network (every %d%s) with RAW in %.1f s; "
+         "%d output(s) not bit-exact (tolerated, multi-tensor cuts only)\n",
+         model_name, n_cuts, checked, every, every > 1 ? "-th and the last" : "", now_s() - t0,
+         deviations);
+  for (int c = 0; c < n_cuts; c++) free(cuts[c]);
+  free(cuts);
+  for (size_t o = 0; o < n_out; o++) seam_tensor_free(want[o]);
+  free(want);
+  free(got);
+  seam_edge_close(local);
+}
+
 /* Runs a command with a bounded time; returns its exit status. */
 static int run_cmd(const char *cmd) {
   char full[4096];
@@ -257,21 +475,53 @@ static int run_cmd(const char *cmd) {
 
 int main(int argc, char **argv) {
   const char *cloud_exe = NULL, *seam_exe = NULL, *model_path = NULL, *samples_path = NULL;
+  const char *only = NULL;
+  int every = 1;
+  double multi_tol = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--seam-cloud") == 0) cloud_exe = argv[i + 1];
+    if (strcmp(argv[i], "--only") == 0) only = argv[i + 1];
+    else if (strcmp(argv[i], "--every") == 0) every = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--multi-tol") == 0) multi_tol = atof(argv[i + 1]);
+    else if (strcmp(argv[i], "--seam-cloud") == 0) cloud_exe = argv[i + 1];
     else if (strcmp(argv[i], "--seam") == 0) seam_exe = argv[i + 1];
     else if (strcmp(argv[i], "--model") == 0) model_path = argv[i + 1];
     else if (strcmp(argv[i], "--samples") == 0) samples_path = argv[i + 1];
   }
-  if (!cloud_exe || !seam_exe || !model_path || !samples_path) {
+  bool only_cuts = only && strcmp(only, "cuts") == 0;
+  bool only_stress = only && strcmp(only, "stress") == 0;
+  if (!cloud_exe || (!seam_exe && !only) || !model_path || !samples_path ||
+      (only && !only_cuts && !only_stress)) {
     fprintf(stderr,
-            "usage: test_edge --seam-cloud PATH --seam PATH --model M.onnx --samples S.npy\n");
+            "usage: test_edge --seam-cloud PATH --seam PATH --model M.onnx --samples S.npy"
+            " [--only stress|cuts] [--every K]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
+  derive_model_name(model_path);
   seam_error err;
   seam_tensor *samples = seam_tensor_load_npy(samples_path, &err);
   if (!samples) die(err.message);
+
+  if (only_cuts) {
+    strcpy(repo, "/tmp/seam-edge-test-XXXXXX");
+    if (!mkdtemp(repo)) die("mkdtemp");
+    char dir[512], dst[600];
+    snprintf(dir, sizeof dir, "%s/%s", repo, model_name);
+    snprintf(dst, sizeof dst, "%s/model.onnx", dir);
+    if (mkdir(dir, 0700) != 0 || !copy_file(model_path, dst)) die("cannot make the repository");
+    int port = start_worker(cloud_exe);
+    snprintf(endpoint, sizeof endpoint, "127.0.0.1:%d", port);
+    printf("worker on %s\n", endpoint);
+    run_cuts_exact(model_path, samples, every, multi_tol);
+    seam_tensor_free(samples);
+    cleanup();
+    if (failures) {
+      fprintf(stderr, "%d check(s) failed\n", failures);
+      return 1;
+    }
+    printf("all edge cut checks passed\n");
+    return 0;
+  }
 
   /* The local reference: a session with no endpoint. */
   seam_edge_session *local = open_session(model_path, NULL, "local", SEAM_EDGE_CODEC_RAW, 0, 0);
@@ -290,13 +540,29 @@ int main(int argc, char **argv) {
   /* The worker, on a temporary repository. */
   strcpy(repo, "/tmp/seam-edge-test-XXXXXX");
   if (!mkdtemp(repo)) die("mkdtemp");
-  char dir[128], dst[160];
-  snprintf(dir, sizeof dir, "%s/" MODEL_NAME, repo);
+  char dir[512], dst[600];
+  snprintf(dir, sizeof dir, "%s/%s", repo, model_name);
   snprintf(dst, sizeof dst, "%s/model.onnx", dir);
   if (mkdir(dir, 0700) != 0 || !copy_file(model_path, dst)) die("cannot make the repository");
   int port = start_worker(cloud_exe);
   snprintf(endpoint, sizeof endpoint, "127.0.0.1:%d", port);
   printf("worker on %s\n", endpoint);
+
+  if (only_stress) {
+    run_stress(model_path, samples, expected, want_top, n_rows);
+    int rc = stop_worker();
+    CHECK(rc == 0, "the worker exited with %d after SIGTERM (a sanitizer report?)", rc);
+    seam_tensor_free(expected);
+    seam_tensor_free(samples);
+    seam_edge_close(local);
+    cleanup();
+    if (failures) {
+      fprintf(stderr, "%d check(s) failed\n", failures);
+      return 1;
+    }
+    printf("all edge stress checks passed\n");
+    return 0;
+  }
 
   /* Every candidate cut: RAW exact, INT8+zstd same top-1. */
   int n_cuts = 0;
