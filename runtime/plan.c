@@ -47,6 +47,7 @@ struct seam_plan {
   int n_given, n_wanted;
   int *given_values, *wanted;
   seam_tensor *given_shapes; /* dtype and dims of what the plan was built for */
+  seam_tensor **given_values_kept; /* per given: the values a plan is keyed on, or NULL */
   int *given_buf, *wanted_buf;
   buffer *bufs;
   int n_bufs, cap_bufs;
@@ -572,7 +573,8 @@ static void make_view(const seam_plan *p, int b, layout lay, seam_tensor *view) 
 /* Computes liveness, places buffers, builds tensor views and sets up the
  * XNNPACK operators on their final pointers. */
 static seam_status finish(seam_plan *p, seam_error *err) {
-  for (int i = 0; i < p->n_given; i++) p->bufs[p->given_buf[i]].first = -1;
+  for (int i = 0; i < p->n_given; i++)
+    if (p->given_buf[i] >= 0) p->bufs[p->given_buf[i]].first = -1;
   for (int s = 0; s < p->n_steps; s++) {
     step *st = &p->steps[s];
     for (int k = 0; k < st->n_in; k++)
@@ -626,6 +628,14 @@ static seam_status finish(seam_plan *p, seam_error *err) {
 
 /* ---- public ---- */
 
+/* A given intermediate integer tensor of a few elements: a piece of a shape
+ * computation handed over at a cut. Graph inputs never are (token ids and
+ * the like must not multiply plans). */
+static bool is_shape_piece(const seam_graph *g, int v, const seam_tensor *t) {
+  return g->values[v].producer >= 0 && (t->dtype == SEAM_DTYPE_INT64 || t->dtype == SEAM_DTYPE_INT32) &&
+         t->count <= 16;
+}
+
 seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, seam_plan **out,
                             seam_error *err) {
   *out = NULL;
@@ -641,13 +651,14 @@ seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, s
   p->given_values = malloc(sizeof(int) * (size_t)(req->n_given + 1));
   p->wanted = malloc(sizeof(int) * (size_t)(req->n_wanted + 1));
   p->given_shapes = calloc((size_t)req->n_given + 1, sizeof *p->given_shapes);
+  p->given_values_kept = calloc((size_t)req->n_given + 1, sizeof *p->given_values_kept);
   p->given_buf = malloc(sizeof(int) * (size_t)(req->n_given + 1));
   p->wanted_buf = malloc(sizeof(int) * (size_t)(req->n_wanted + 1));
   p->buf_of = malloc(sizeof(int) * (nv * 2 + 1));
   pl.shape_of = calloc(nv + 1, sizeof *pl.shape_of);
   pl.is_static = calloc(nv + 1, 1);
   pl.needed = calloc((size_t)g->n_nodes + 1, 1);
-  if (!p->given_values || !p->wanted || !p->given_shapes || !p->given_buf || !p->wanted_buf || !p->buf_of ||
+  if (!p->given_values || !p->wanted || !p->given_shapes || !p->given_values_kept || !p->given_buf || !p->wanted_buf || !p->buf_of ||
       !pl.shape_of || !pl.is_static || !pl.needed) {
     st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     goto out;
@@ -666,6 +677,20 @@ seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, s
     p->given_shapes[i].owns_data = false;
     pl.shape_of[v] = &p->given_shapes[i];
     pl.is_static[v] = false; /* a given tensor overrides a constant of the same name */
+    if (is_shape_piece(g, v, req->given[i])) {
+      /* A cut through a shape subgraph hands over small integer tensors
+       * (Shape → Gather → Concat pieces). Keying the plan on their values
+       * keeps the tail plannable, exactly as in the full graph. */
+      seam_tensor *kept = seam_tensor_clone(req->given[i], err);
+      if (!kept || add_owned(p, kept) < 0) {
+        seam_tensor_free(kept);
+        st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+        goto out;
+      }
+      p->given_values_kept[i] = kept;
+      pl.shape_of[v] = kept;
+      pl.is_static[v] = true;
+    }
   }
   memcpy(p->wanted, req->wanted, sizeof(int) * (size_t)req->n_wanted);
   {
@@ -685,9 +710,13 @@ seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, s
       if (st == SEAM_ERR_UNSUPPORTED) goto unplannable;
       goto out;
     }
-  /* Given tensors enter the arena in NCHW. */
+  /* Given tensors enter the arena in NCHW (kept shape pieces are fixed). */
   for (int i = 0; i < req->n_given; i++) {
     int v = req->given_values[i];
+    if (p->given_values_kept[i]) {
+      p->given_buf[i] = -1;
+      continue;
+    }
     int b = add_buffer(p, v, LAYOUT_NCHW, &p->given_shapes[i], NULL);
     if (b < 0) {
       st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
@@ -722,6 +751,7 @@ unplannable:
   /* Keep only the request, so the caller remembers not to try again. */
   for (int i = 0; i < p->n_owned; i++) seam_tensor_free(p->owned[i]);
   p->n_owned = 0;
+  for (int i = 0; i < p->n_given; i++) p->given_values_kept[i] = NULL; /* freed above */
   p->usable = false;
   st = SEAM_OK;
 out:
@@ -759,6 +789,7 @@ void seam_plan_free(seam_plan *p) {
   free(p->given_values);
   free(p->wanted);
   free(p->given_shapes);
+  free(p->given_values_kept);
   free(p->given_buf);
   free(p->wanted_buf);
   free(p->arena);
@@ -772,7 +803,9 @@ bool seam_plan_matches(const seam_plan *p, int n_given, const int *given_values,
   for (int i = 0; i < n_wanted; i++)
     if (p->wanted[i] != wanted[i]) return false;
   for (int i = 0; i < n_given; i++)
-    if (p->given_values[i] != given_values[i] || !seam_tensor_same_shape(&p->given_shapes[i], given[i]))
+    if (p->given_values[i] != given_values[i] || !seam_tensor_same_shape(&p->given_shapes[i], given[i]) ||
+        (p->given_values_kept[i] &&
+         memcmp(p->given_values_kept[i]->data, given[i]->data, seam_tensor_nbytes(given[i])) != 0))
       return false;
   return true;
 }
@@ -782,7 +815,7 @@ seam_status seam_plan_run(seam_plan *p, const seam_tensor *const *given, seam_te
   for (int i = 0; i < p->n_wanted; i++) out[i] = NULL;
   for (int i = 0; i < p->n_given; i++) {
     size_t bytes = seam_tensor_nbytes(given[i]);
-    if (bytes) memcpy(buffer_data(p, p->given_buf[i]), given[i]->data, bytes);
+    if (bytes && p->given_buf[i] >= 0) memcpy(buffer_data(p, p->given_buf[i]), given[i]->data, bytes);
   }
   seam_status st = SEAM_OK;
   for (int s = 0; s < p->n_steps && st == SEAM_OK; s++) {

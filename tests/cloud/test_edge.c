@@ -25,17 +25,10 @@
  *     with RAW equals the local run exactly, for every graph output. The
  *     worker's repository holds the model under the name seam_edge_open
  *     derives (the folder holding model.onnx).
- *     --multi-tol E tolerates a float difference up to E, reported as a
- *     KNOWN DEVIATION, for cuts of several tensors only. Found on
- *     ocr_rec_dynamic: cuts that carry int64 shape tensors (/Shape, /Gather,
- *     /Unsqueeze, /Concat outputs) next to the MaxPool output give tail
- *     outputs off by ~4.5e-7 from the local run, while `seam cuts --verify`
- *     (head and tail in one process) is exact and single-tensor cuts are
- *     exact over the network: an open defect of the worker's tail run, not
- *     of the wire (the RAW bytes are checked by the cloud test). Likely (not
- *     verified): `seam cuts` runs unplanned, while the worker's model is
- *     planned and folds those shape values at planning; fed as inputs they
- *     take the tail through other kernels. */
+ *     Cuts through a shape subgraph (int64 Shape/Gather/Concat pieces next to
+ *     an activation, as in the OCR recognizer) are exact too: the worker's
+ *     run plan is keyed on those small values, so the tail runs the same
+ *     kernels as the full graph. */
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -395,9 +388,7 @@ static void run_stress(const char *model_path, const seam_tensor *samples,
 
 /* --only cuts: every (or every k-th) candidate cut with RAW, exact for every
  * graph output. */
-static void run_cuts_exact(const char *model_path, const seam_tensor *input, int every,
-                           double multi_tol) {
-  int deviations = 0;
+static void run_cuts_exact(const char *model_path, const seam_tensor *input, int every) {
   /* The same thread count as the worker (--threads 2): a kernel may split its
    * sums by thread, and RAW exactness means the same arithmetic. */
   device_threads = 2;
@@ -435,13 +426,6 @@ static void run_cuts_exact(const char *model_path, const seam_tensor *input, int
             if (d > diff) diff = d;
           }
         }
-        /* Known deviation (--multi-tol): see the header comment. */
-        if (multi_tol > 0 && strchr(cuts[c], ',') && diff >= 0 && diff <= multi_tol) {
-          deviations++;
-          printf("KNOWN DEVIATION: cut %s: output %zu not bit-exact (max |diff| %g <= %g)\n",
-                 cuts[c], o, diff, multi_tol);
-          continue;
-        }
         CHECK(false, "cut %s: RAW split output %zu differs from the local run (max |diff| %g)",
               cuts[c], o, diff);
       }
@@ -453,10 +437,8 @@ static void run_cuts_exact(const char *model_path, const seam_tensor *input, int
     }
     seam_edge_close(s);
   }
-  printf("%s: %d candidate cuts, %d checked over the network (every %d%s) with RAW in %.1f s; "
-         "%d output(s) not bit-exact (tolerated, multi-tensor cuts only)\n",
-         model_name, n_cuts, checked, every, every > 1 ? "-th and the last" : "", now_s() - t0,
-         deviations);
+  printf("%s: %d candidate cuts, %d checked over the network (every %d%s) with RAW in %.1f s\n",
+         model_name, n_cuts, checked, every, every > 1 ? "-th and the last" : "", now_s() - t0);
   for (int c = 0; c < n_cuts; c++) free(cuts[c]);
   free(cuts);
   for (size_t o = 0; o < n_out; o++) seam_tensor_free(want[o]);
@@ -477,11 +459,9 @@ int main(int argc, char **argv) {
   const char *cloud_exe = NULL, *seam_exe = NULL, *model_path = NULL, *samples_path = NULL;
   const char *only = NULL;
   int every = 1;
-  double multi_tol = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--only") == 0) only = argv[i + 1];
     else if (strcmp(argv[i], "--every") == 0) every = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--multi-tol") == 0) multi_tol = atof(argv[i + 1]);
     else if (strcmp(argv[i], "--seam-cloud") == 0) cloud_exe = argv[i + 1];
     else if (strcmp(argv[i], "--seam") == 0) seam_exe = argv[i + 1];
     else if (strcmp(argv[i], "--model") == 0) model_path = argv[i + 1];
@@ -512,7 +492,7 @@ int main(int argc, char **argv) {
     int port = start_worker(cloud_exe);
     snprintf(endpoint, sizeof endpoint, "127.0.0.1:%d", port);
     printf("worker on %s\n", endpoint);
-    run_cuts_exact(model_path, samples, every, multi_tol);
+    run_cuts_exact(model_path, samples, every);
     seam_tensor_free(samples);
     cleanup();
     if (failures) {
