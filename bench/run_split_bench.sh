@@ -107,7 +107,7 @@ for r in thr:
 L.append("")
 ov = [r for r in seq if r["codec"] == "raw"][0]["overhead_pct"]
 many = max(thr, key=lambda r: r["clients"])["ratio_pct"]
-L.append("### Against the targets of issue 5\n")
+L.append("### Against the targets\n")
 L.append(f"- Overhead below 10 % of the tail's compute (ResNet-18-sized tail, RAW): "
          f"{ov:.1f} % — {'met' if ov < 10 else 'not met'}.")
 L.append(f"- Throughput with many clients within 90 % of the compute-bound maximum: "
