@@ -31,6 +31,7 @@
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
 #include "seam/runtime.h"
+#include "tests/cloud/worker.h"
 
 #define CUT "/stage2/relu2/Relu_output_0"
 #define MAX_MESSAGE_MB 8
@@ -50,11 +51,7 @@ static char repo[64] = "";
     }                                                            \
   } while (0)
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now_s(void) { return worker_now_s(); }
 
 static void sleep_ms(int ms) {
   struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -99,42 +96,14 @@ static bool copy_file(const char *from, const char *to, uint8_t sha[32]) {
   return ok;
 }
 
-/* Starts the worker with its stdout on a pipe; returns the bound port. */
+/* Starts the worker (see tests/cloud/worker.h); returns the bound port. */
 static int start_worker(const char *exe) {
-  int fds[2];
-  if (pipe(fds) != 0) die("pipe");
-  worker = fork();
-  if (worker < 0) die("fork");
-  if (worker == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    char mb[16], delay[16];
-    snprintf(mb, sizeof mb, "%d", MAX_MESSAGE_MB);
-    snprintf(delay, sizeof delay, "%d", DEBUG_DELAY_MS);
-    execl(exe, exe, "--models", repo, "--listen", "127.0.0.1:0", "--threads", "2",
-          "--max-message-mb", mb, "--debug-delay-ms", delay, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  /* Read "seam-cloud listening on 127.0.0.1:PORT\n" within 10 s. */
-  char line[256];
-  size_t n = 0;
-  double until = now_s() + 10;
-  while (n < sizeof line - 1 && !memchr(line, '\n', n)) {
-    int left = (int)((until - now_s()) * 1000);
-    if (left <= 0) die("the worker did not print its port within 10 s");
-    struct pollfd p = {.fd = fds[0], .events = POLLIN};
-    if (poll(&p, 1, left) <= 0) continue;
-    ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
-    if (got <= 0) die("the worker exited before listening");
-    n += (size_t)got;
-  }
-  line[n] = '\0';
-  close(fds[0]);
-  const char *colon = strrchr(line, ':');
-  int port = colon ? atoi(colon + 1) : 0;
-  if (!strstr(line, "listening on") || port <= 0) die("unexpected first line from the worker");
+  char mb[16], delay[16], why[128];
+  snprintf(mb, sizeof mb, "%d", MAX_MESSAGE_MB);
+  snprintf(delay, sizeof delay, "%d", DEBUG_DELAY_MS);
+  const char *extra[] = {"--max-message-mb", mb, "--debug-delay-ms", delay, NULL};
+  int port = worker_start(exe, repo, extra, &worker, why, sizeof why);
+  if (port < 0) die(why);
   return port;
 }
 

@@ -46,6 +46,7 @@
 #include "runtime/model.h"
 #include "seam/edge.h"
 #include "seam/runtime.h"
+#include "tests/cloud/worker.h"
 
 #define CLI_CUT "/stage2/relu2/Relu_output_0"
 #define THREADS 4
@@ -86,11 +87,7 @@ static void derive_model_name(const char *path) {
     }                                                                 \
   } while (0)
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now_s(void) { return worker_now_s(); }
 
 static void kill_worker(void) {
   if (worker > 0) {
@@ -148,35 +145,9 @@ static bool copy_file(const char *from, const char *to) {
 
 /* Starts the worker with its stdout on a pipe; returns the bound port. */
 static int start_worker(const char *exe) {
-  int fds[2];
-  if (pipe(fds) != 0) die("pipe");
-  worker = fork();
-  if (worker < 0) die("fork");
-  if (worker == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execl(exe, exe, "--models", repo, "--listen", "127.0.0.1:0", "--threads", "2", (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  char line[256];
-  size_t n = 0;
-  double until = now_s() + 10;
-  while (n < sizeof line - 1 && !memchr(line, '\n', n)) {
-    int left = (int)((until - now_s()) * 1000);
-    if (left <= 0) die("the worker did not print its port within 10 s");
-    struct pollfd p = {.fd = fds[0], .events = POLLIN};
-    if (poll(&p, 1, left) <= 0) continue;
-    ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
-    if (got <= 0) die("the worker exited before listening");
-    n += (size_t)got;
-  }
-  line[n] = '\0';
-  close(fds[0]);
-  const char *colon = strrchr(line, ':');
-  int port = colon ? atoi(colon + 1) : 0;
-  if (!strstr(line, "listening on") || port <= 0) die("unexpected first line from the worker");
+  char why[128];
+  int port = worker_start(exe, repo, NULL, &worker, why, sizeof why);
+  if (port < 0) die(why);
   return port;
 }
 

@@ -1,0 +1,70 @@
+#include "tests/cloud/worker.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double worker_now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int fail(pid_t *pid, char *why, size_t size, const char *msg) {
+  snprintf(why, size, "%s", msg);
+  if (*pid > 0) {
+    kill(*pid, SIGKILL);
+    waitpid(*pid, NULL, 0);
+    *pid = -1;
+  }
+  return -1;
+}
+
+int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
+                 size_t why_size) {
+  const char *argv[32] = {exe, "--models", repo, "--listen", "127.0.0.1:0", "--threads", "2"};
+  int argc = 7;
+  for (int i = 0; extra && extra[i] && argc < 31; i++) argv[argc++] = extra[i];
+  argv[argc] = NULL;
+  int fds[2];
+  *pid = -1;
+  if (pipe(fds) != 0) return fail(pid, why, why_size, "pipe failed");
+  *pid = fork();
+  if (*pid < 0) return fail(pid, why, why_size, "fork failed");
+  if (*pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execv(exe, (char *const *)argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  char line[256];
+  size_t n = 0;
+  double until = worker_now_s() + 10;
+  const char *problem = NULL;
+  while (!problem && n < sizeof line - 1 && !memchr(line, '\n', n)) {
+    int left = (int)((until - worker_now_s()) * 1000);
+    if (left <= 0) {
+      problem = "the worker did not print its port within 10 s";
+      break;
+    }
+    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    if (poll(&p, 1, left) <= 0) continue;
+    ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
+    if (got <= 0) problem = "the worker exited before listening";
+    else n += (size_t)got;
+  }
+  close(fds[0]);
+  if (problem) return fail(pid, why, why_size, problem);
+  line[n] = '\0';
+  const char *colon = strrchr(line, ':');
+  int port = colon ? atoi(colon + 1) : 0;
+  if (!strstr(line, "listening on") || port <= 0) return fail(pid, why, why_size, "unexpected first line from the worker");
+  return port;
+}

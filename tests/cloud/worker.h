@@ -1,0 +1,19 @@
+/* Starting a real seam-cloud for the loopback tests. */
+#ifndef SEAM_TESTS_CLOUD_WORKER_H
+#define SEAM_TESTS_CLOUD_WORKER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Monotonic seconds. */
+double worker_now_s(void);
+
+/* Forks and execs `exe --models repo --listen 127.0.0.1:0 --threads 2`
+ * followed by extra (NULL-terminated, may be NULL), with its stdout on a pipe,
+ * and reads "… listening on 127.0.0.1:PORT" within 10 s. Returns the port
+ * and sets *pid; on failure returns -1 with why filled (a started process
+ * is killed and reaped). */
+int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
+                 size_t why_size);
+
+#endif
