@@ -1,6 +1,7 @@
 /* seam-cloud: the cloud worker.
  *
- *   seam-cloud --models DIR --listen HOST:PORT [--threads N] [--max-message-mb N]
+ *   seam-cloud --models DIR --listen HOST:PORT [--threads N] [--parallel-runs K]
+ *              [--model-threads T] [--max-message-mb N]
  *
  * Loads every model of the repository DIR, serves them over gRPC, prints
  * "seam-cloud listening on HOST:PORT" (with the port actually bound, so
@@ -37,11 +38,15 @@ static void on_signal(int sig) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: seam-cloud --models DIR --listen HOST:PORT [--threads N] [--max-message-mb N]\n"
+          "usage: seam-cloud --models DIR --listen HOST:PORT [--threads N] [--parallel-runs K]\n"
+          "                  [--model-threads T] [--max-message-mb N]\n"
           "  --models DIR          model repository: DIR/<name>/model.onnx or\n"
           "                        DIR/<name>/<version>/model.onnx (highest version served)\n"
           "  --listen HOST:PORT    address to serve gRPC on (port 0: any free port)\n"
-          "  --threads N           threads handling calls (default 4)\n"
+          "  --threads N           threads handling calls (default: 4, at least K + 2)\n"
+          "  --parallel-runs K     inferences of one model computed at once (default 1);\n"
+          "                        K > 1 raises throughput under many concurrent clients\n"
+          "  --model-threads T     threads of one inference (default: online cores / K)\n"
           "  --max-message-mb N    largest request or reply message, MiB (default 64);\n"
           "                        a decoded tensor may be up to 4 times that\n");
 }
@@ -57,7 +62,7 @@ static bool parse_int(const char *s, long lo, long hi, long *out) {
 
 int main(int argc, char **argv) {
   const char *models = NULL, *listen = NULL;
-  long threads = 4, max_mb = 64, debug_delay_ms = 0;
+  long threads = 0, max_mb = 64, debug_delay_ms = 0, parallel_runs = 1, model_threads = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -77,6 +82,16 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--threads")) {
       if (!parse_int(v, 1, 256, &threads)) {
         fprintf(stderr, "seam-cloud: --threads must be 1..256, not '%s'\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--parallel-runs")) {
+      if (!parse_int(v, 1, 64, &parallel_runs)) {
+        fprintf(stderr, "seam-cloud: --parallel-runs must be 1..64, not '%s'\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--model-threads")) {
+      if (!parse_int(v, 1, 256, &model_threads)) {
+        fprintf(stderr, "seam-cloud: --model-threads must be 1..256, not '%s'\n", v);
         return 2;
       }
     } else if (!strcmp(a, "--max-message-mb")) {
@@ -117,9 +132,21 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  /* Every parallel run needs a call thread of its own, and two more keep
+   * answering health checks, ModelInfo and refusals while all compute. */
+  if (threads == 0) threads = parallel_runs + 2 > 4 ? parallel_runs + 2 : 4;
+  if (model_threads == 0) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    model_threads = cores > parallel_runs ? cores / parallel_runs : 1;
+  }
+  seam_model_options model_options;
+  seam_model_options_default(&model_options);
+  model_options.num_threads = (int)model_threads;
+  model_options.parallel_runs = (int)parallel_runs;
+
   seam_error err;
   seam_cloud_repo repo;
-  if (seam_cloud_repo_load(models, &repo, stderr, &err) != SEAM_OK) {
+  if (seam_cloud_repo_load(models, &model_options, &repo, stderr, &err) != SEAM_OK) {
     fprintf(stderr, "seam-cloud: %s\n", err.message);
     return 1;
   }
@@ -128,7 +155,7 @@ int main(int argc, char **argv) {
   seam_cloud_service svc = {.repo = &repo,
                             .max_message_bytes = max_message,
                             .max_tensor_bytes = max_message * 4,
-                            .threads = (int)threads,
+                            .threads = (int)(model_threads * parallel_runs),
                             .log = stderr,
                             .debug_delay_ms = (int)debug_delay_ms};
   seam_grpc_server_config cfg = {.listen = listen,
@@ -151,8 +178,10 @@ int main(int argc, char **argv) {
   printf("seam-cloud listening on %.*s:%d\n", host_len, listen, port);
   fflush(stdout);
   fprintf(stderr,
-          "seam-cloud event=started listen=%.*s:%d models=%zu threads=%ld max_message_bytes=%zu\n",
-          host_len, listen, port, repo.n_models, threads, max_message);
+          "seam-cloud event=started listen=%.*s:%d models=%zu threads=%ld parallel_runs=%ld "
+          "model_threads=%ld max_message_bytes=%zu\n",
+          host_len, listen, port, repo.n_models, threads, parallel_runs, model_threads,
+          max_message);
 
   int sig = 0;
   for (;;) {

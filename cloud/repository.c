@@ -103,8 +103,8 @@ static int by_name(const void *a, const void *b) {
   return strcmp(((const seam_cloud_model *)a)->name, ((const seam_cloud_model *)b)->name);
 }
 
-static seam_status load_one(const char *dir, const char *name, seam_cloud_model *m, FILE *log,
-                            seam_error *err) {
+static seam_status load_one(const char *dir, const char *name, const seam_model_options *options,
+                            seam_cloud_model *m, FILE *log, seam_error *err) {
   char model_dir[PATH_MAX], path[PATH_MAX];
   snprintf(model_dir, sizeof model_dir, "%s/%s", dir, name);
   long version = -1;
@@ -120,9 +120,14 @@ static seam_status load_one(const char *dir, const char *name, seam_cloud_model 
     free(bytes);
     return fail(err, SEAM_ERR_INTERNAL, "SHA-256 of %s failed%s", path, "");
   }
-  /* Hash and load the same bytes, so the identity is the file actually served. */
+  /* Hash and load the same bytes, so the identity is the file actually served.
+   * External data resolves next to the file (inside its version folder). */
+  char file_dir[PATH_MAX];
+  snprintf(file_dir, sizeof file_dir, "%s", path);
+  char *slash = strrchr(file_dir, '/');
+  if (slash) *slash = '\0';
   seam_error lerr;
-  m->model = seam_model_load_memory(bytes, size, model_dir, &lerr);
+  m->model = seam_model_load_memory_with(bytes, size, file_dir, options, &lerr);
   free(bytes);
   if (!m->model) return fail(err, lerr.status, "%s: %s", path, lerr.message);
   m->name = strdup(name);
@@ -142,8 +147,8 @@ static seam_status load_one(const char *dir, const char *name, seam_cloud_model 
   return SEAM_OK;
 }
 
-seam_status seam_cloud_repo_load(const char *dir, seam_cloud_repo *repo, FILE *log,
-                                 seam_error *err) {
+seam_status seam_cloud_repo_load(const char *dir, const seam_model_options *options,
+                                 seam_cloud_repo *repo, FILE *log, seam_error *err) {
   memset(repo, 0, sizeof *repo);
   DIR *d = opendir(dir);
   if (!d) return fail(err, SEAM_ERR_IO, "cannot read the model folder %s: %s", dir, strerror(errno));
@@ -169,7 +174,7 @@ seam_status seam_cloud_repo_load(const char *dir, seam_cloud_repo *repo, FILE *l
     seam_cloud_model *m = &repo->models[repo->n_models];
     memset(m, 0, sizeof *m);
     repo->n_models++; /* counted now so that a failure frees it */
-    st = load_one(dir, e->d_name, m, log, err);
+    st = load_one(dir, e->d_name, options, m, log, err);
     if (st != SEAM_OK) break;
   }
   closedir(d);

@@ -29,12 +29,12 @@ typedef struct seam_cloud_repo {
   size_t n_models;
 } seam_cloud_repo;
 
-/* Loads every model under dir into repo (which it initializes). log (may be
- * NULL) receives one line per model. Fails (and frees what it loaded) when
+/* Loads every model under dir into repo (which it initializes), each with
+ * options (NULL: the defaults). log (may be NULL) receives one line per model. Fails (and frees what it loaded) when
  * the folder cannot be read, holds no model, or a model does not load:
  * a worker that silently served fewer models would be worse. */
-seam_status seam_cloud_repo_load(const char *dir, seam_cloud_repo *repo, FILE *log,
-                                 seam_error *err);
+seam_status seam_cloud_repo_load(const char *dir, const seam_model_options *options,
+                                 seam_cloud_repo *repo, FILE *log, seam_error *err);
 
 /* The model served under name, or NULL. */
 const seam_cloud_model *seam_cloud_repo_find(const seam_cloud_repo *repo, const char *name);

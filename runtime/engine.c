@@ -1,61 +1,107 @@
 #include "runtime/engine.h"
 
 #include <pthreadpool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/error.h"
 
-seam_status seam_engine_init(seam_engine *e, int threads, bool fast_kernels, bool use_plans,
-                             seam_error *err) {
+static void lane_destroy(seam_engine_lane *l) {
+  for (int i = 0; i < l->n_plans; i++) seam_plan_free(l->plans[i]);
+  l->n_plans = 0;
+  if (l->threadpool) pthreadpool_destroy(l->threadpool);
+  l->threadpool = NULL;
+}
+
+seam_status seam_engine_init(seam_engine *e, int threads, int lanes, bool fast_kernels,
+                             bool use_plans, seam_error *err) {
   memset(e, 0, sizeof *e);
+  if (lanes < 1 || lanes > SEAM_ENGINE_MAX_LANES)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "parallel runs must be 1..%d, not %d",
+                     SEAM_ENGINE_MAX_LANES, lanes);
   e->fast_kernels = fast_kernels;
   e->use_plans = use_plans;
-  /* One thread runs inline; more get a pool of their own per model, so two
-   * models never share or contend for threads. 0 means the online cores. */
-  if (threads != 1) {
-    e->threadpool = pthreadpool_create((size_t)threads);
-    if (!e->threadpool) return seam_fail(err, SEAM_ERR_NO_MEMORY, "cannot create a pool of %d threads", threads);
+  e->lanes = calloc((size_t)lanes, sizeof *e->lanes);
+  if (!e->lanes) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  e->n_lanes = lanes;
+  /* One thread runs inline; more get a pool of their own per lane, so two
+   * models (or two lanes) never share or contend for threads. 0 means the
+   * online cores. */
+  for (int i = 0; i < lanes; i++) {
+    if (threads == 1) continue;
+    e->lanes[i].threadpool = pthreadpool_create((size_t)threads);
+    if (!e->lanes[i].threadpool) {
+      for (int j = 0; j < i; j++) lane_destroy(&e->lanes[j]);
+      free(e->lanes);
+      e->lanes = NULL;
+      return seam_fail(err, SEAM_ERR_NO_MEMORY, "cannot create a pool of %d threads", threads);
+    }
   }
-  e->threads = e->threadpool ? (int)pthreadpool_get_threads_count(e->threadpool) : 1;
-  if (pthread_mutex_init(&e->lock, NULL) != 0) {
-    if (e->threadpool) pthreadpool_destroy(e->threadpool);
+  e->threads = e->lanes[0].threadpool ? (int)pthreadpool_get_threads_count(e->lanes[0].threadpool) : 1;
+  if (pthread_mutex_init(&e->lock, NULL) != 0 || pthread_cond_init(&e->lane_freed, NULL) != 0) {
+    for (int i = 0; i < lanes; i++) lane_destroy(&e->lanes[i]);
+    free(e->lanes);
+    e->lanes = NULL;
     return seam_fail(err, SEAM_ERR_INTERNAL, "cannot create a mutex");
   }
   return SEAM_OK;
 }
 
 void seam_engine_destroy(seam_engine *e) {
-  for (int i = 0; i < e->n_plans; i++) seam_plan_free(e->plans[i]);
-  e->n_plans = 0;
-  if (e->threadpool) pthreadpool_destroy(e->threadpool);
-  e->threadpool = NULL;
+  for (int i = 0; i < e->n_lanes; i++) lane_destroy(&e->lanes[i]);
+  free(e->lanes);
+  e->lanes = NULL;
+  e->n_lanes = 0;
   pthread_mutex_destroy(&e->lock);
+  pthread_cond_destroy(&e->lane_freed);
 }
 
 /* The cached plan for this request, built on first use; moved to the front. */
-static seam_status find_plan(seam_engine *e, const seam_graph *g, int n_given, const int *given_values,
-                             const seam_tensor *const *given, int n_wanted, const int *wanted, seam_plan **out,
-                             seam_error *err) {
-  for (int i = 0; i < e->n_plans; i++) {
-    seam_plan *p = e->plans[i];
+static seam_status find_plan(const seam_engine *e, seam_engine_lane *l, const seam_graph *g,
+                             int n_given, const int *given_values, const seam_tensor *const *given,
+                             int n_wanted, const int *wanted, seam_plan **out, seam_error *err) {
+  for (int i = 0; i < l->n_plans; i++) {
+    seam_plan *p = l->plans[i];
     if (!seam_plan_matches(p, n_given, given_values, given, n_wanted, wanted)) continue;
-    memmove(&e->plans[1], &e->plans[0], sizeof(seam_plan *) * (size_t)i);
-    e->plans[0] = p;
+    memmove(&l->plans[1], &l->plans[0], sizeof(seam_plan *) * (size_t)i);
+    l->plans[0] = p;
     *out = p;
     return SEAM_OK;
   }
   seam_plan_request req = {.n_given = n_given, .given_values = given_values, .given = given,
                            .n_wanted = n_wanted, .wanted = wanted, .fast_kernels = e->fast_kernels,
-                           .threadpool = e->threadpool};
+                           .threadpool = l->threadpool};
   seam_plan *p;
   seam_status st = seam_plan_build(g, &req, &p, err);
   if (st != SEAM_OK) return st;
-  if (e->n_plans == SEAM_ENGINE_MAX_PLANS) seam_plan_free(e->plans[--e->n_plans]);
-  memmove(&e->plans[1], &e->plans[0], sizeof(seam_plan *) * (size_t)e->n_plans);
-  e->plans[0] = p;
-  e->n_plans++;
+  if (l->n_plans == SEAM_ENGINE_MAX_PLANS) seam_plan_free(l->plans[--l->n_plans]);
+  memmove(&l->plans[1], &l->plans[0], sizeof(seam_plan *) * (size_t)l->n_plans);
+  l->plans[0] = p;
+  l->n_plans++;
   *out = p;
   return SEAM_OK;
+}
+
+/* Waits for a free lane and marks it busy. The lowest free index is taken so
+ * that a lightly loaded model keeps reusing the plans of its first lane. */
+static seam_engine_lane *take_lane(seam_engine *e) {
+  pthread_mutex_lock(&e->lock);
+  for (;;) {
+    for (int i = 0; i < e->n_lanes; i++) {
+      if (e->lanes[i].busy) continue;
+      e->lanes[i].busy = true;
+      pthread_mutex_unlock(&e->lock);
+      return &e->lanes[i];
+    }
+    pthread_cond_wait(&e->lane_freed, &e->lock);
+  }
+}
+
+static void release_lane(seam_engine *e, seam_engine_lane *l) {
+  pthread_mutex_lock(&e->lock);
+  l->busy = false;
+  pthread_cond_signal(&e->lane_freed);
+  pthread_mutex_unlock(&e->lock);
 }
 
 seam_status seam_engine_run(seam_engine *e, const seam_graph *g, int n_given, const int *given_values,
@@ -63,17 +109,17 @@ seam_status seam_engine_run(seam_engine *e, const seam_graph *g, int n_given, co
                             seam_tensor **out, const seam_node_observer *observer, seam_error *err) {
   if (!e->use_plans)
     return seam_graph_execute(g, n_given, given_values, given, n_wanted, wanted, out, observer, err);
-  pthread_mutex_lock(&e->lock);
+  seam_engine_lane *l = take_lane(e);
   seam_plan *p = NULL;
-  seam_status st = find_plan(e, g, n_given, given_values, given, n_wanted, wanted, &p, err);
+  seam_status st = find_plan(e, l, g, n_given, given_values, given, n_wanted, wanted, &p, err);
   if (st == SEAM_OK && seam_plan_usable(p)) {
     st = seam_plan_run(p, given, out, observer, err);
     bool retired = st != SEAM_OK && !seam_plan_usable(p);
-    pthread_mutex_unlock(&e->lock);
+    release_lane(e, l);
     if (!retired) return st;
     st = SEAM_OK; /* run again below, without the plan */
   } else {
-    pthread_mutex_unlock(&e->lock);
+    release_lane(e, l);
   }
   if (st != SEAM_OK) return st;
   return seam_graph_execute(g, n_given, given_values, given, n_wanted, wanted, out, observer, err);

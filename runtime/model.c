@@ -19,6 +19,7 @@ SEAM_API void seam_model_options_default(seam_model_options *o) {
   o->optimize = 1;
   o->fast_kernels = 1;
   o->plan = 1;
+  o->parallel_runs = 1;
 }
 
 SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
@@ -41,6 +42,11 @@ SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
   }
   if (options) m->options = *options;
   else seam_model_options_default(&m->options);
+  if (m->options.parallel_runs < 0) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "parallel_runs must be >= 0");
+    seam_model_free(m);
+    return NULL;
+  }
   if (m->options.num_threads < 0) {
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "num_threads must be >= 0");
     seam_model_free(m);
@@ -57,8 +63,9 @@ SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
     seam_model_free(m);
     return NULL;
   }
-  if (seam_engine_init(&m->engine, m->options.num_threads, m->options.fast_kernels != 0, m->options.plan != 0,
-                       err) != SEAM_OK) {
+  int lanes = m->options.parallel_runs > 0 ? m->options.parallel_runs : 1;
+  if (seam_engine_init(&m->engine, m->options.num_threads, lanes, m->options.fast_kernels != 0,
+                       m->options.plan != 0, err) != SEAM_OK) {
     seam_model_free(m);
     return NULL;
   }

@@ -1,9 +1,9 @@
 /* seam — the model runtime: load an ONNX model and run all of it, or any part.
  *
  * A model is immutable once loaded; seam_model_run may be called from several
- * threads at once on the same model. Planned runs of one model take turns
- * (each uses the model's own thread pool); load the model twice for runs
- * that proceed in parallel. */
+ * threads at once on the same model. Up to parallel_runs planned runs of one
+ * model proceed at once (each with its own thread pool and memory arena, on
+ * the same weights); further callers wait for one to finish. */
 #ifndef SEAM_RUNTIME_H
 #define SEAM_RUNTIME_H
 
@@ -40,6 +40,10 @@ typedef struct seam_model_options {
   int plan;         /* 1 (default): prepare each input shape once (one memory
                        arena, shape subgraphs evaluated once, no allocation per
                        run); 0: allocate per node (the reference path) */
+  int parallel_runs; /* runs that may proceed at once, each with num_threads
+                        threads (1..64; 0 = 1). More lanes raise a server's
+                        throughput under concurrent requests at the cost of
+                        one arena and one set of packed weights per lane */
 } seam_model_options;
 
 SEAM_API void seam_model_options_default(seam_model_options *options);

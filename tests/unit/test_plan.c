@@ -198,9 +198,9 @@ static void test_arena_reuses_memory(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   seam_tensor *x = random_input(2, xd, 3), *y = tb_run1(m, "X", x);
   CU_ASSERT_PTR_NOT_NULL_FATAL(y);
-  CU_ASSERT_EQUAL_FATAL(m->engine.n_plans, 1);
+  CU_ASSERT_EQUAL_FATAL(m->engine.lanes[0].n_plans, 1);
   size_t one = 64 * 64 * sizeof(float);
-  size_t arena = seam_plan_arena_bytes(m->engine.plans[0]);
+  size_t arena = seam_plan_arena_bytes(m->engine.lanes[0].plans[0]);
   CU_ASSERT(arena >= 2 * one);
   CU_ASSERT(arena < 3 * one);
   const float *xv = seam_tensor_data(x), *yv = seam_tensor_data(y);
@@ -268,7 +268,7 @@ static void test_shape_changes(void) {
     seam_tensor_free(got);
     seam_tensor_free(want);
   }
-  CU_ASSERT_EQUAL(fast->engine.n_plans, 3);
+  CU_ASSERT_EQUAL(fast->engine.lanes[0].n_plans, 3);
   seam_model_free(fast);
   seam_model_free(oracle);
   tb_free(b);

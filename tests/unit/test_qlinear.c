@@ -454,9 +454,9 @@ static void test_fused_conv_matches_float_path(void) {
        * DequantizeLinear, which runs in NHWC). */
       seam_tensor *warm = run_named(m, x, NULL, &err);
       seam_tensor_free(warm);
-      CU_ASSERT_EQUAL_FATAL(m->engine.n_plans, 1);
+      CU_ASSERT_EQUAL_FATAL(m->engine.lanes[0].n_plans, 1);
       int n_fast, n_portable, n_conv;
-      seam_plan_step_counts(m->engine.plans[0], &n_fast, &n_portable, &n_conv);
+      seam_plan_step_counts(m->engine.lanes[0].plans[0], &n_fast, &n_portable, &n_conv);
       CU_ASSERT_EQUAL(n_fast, 3);
       CU_ASSERT_EQUAL(n_conv, 2);
     }
