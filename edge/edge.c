@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "edge/cut_wire.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -38,7 +39,9 @@ struct seam_edge_session {
   uint8_t sha256[32];
   cut_kind kind;
   size_t n_cut;
-  char **cut; /* the cut tensor names (CUT_SPLIT) */
+  char **cut;          /* the cut tensor names (CUT_SPLIT) */
+  seam_cut_wire *wire; /* per cut tensor: what the head computes, how it is sent */
+  char **head_names;   /* wire[i].head_name, as one array for seam_model_run */
   int deadline_ms;
   seam_codec_options codec;
   atomic_uint_fast64_t next_id;
@@ -223,6 +226,19 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     goto bad;
   }
   if (parse_cut(s, cfg->cut, err) != SEAM_OK) goto bad;
+  if (s->kind == CUT_SPLIT) {
+    s->wire = calloc(s->n_cut, sizeof *s->wire);
+    s->head_names = calloc(s->n_cut, sizeof *s->head_names);
+    if (!s->wire || !s->head_names) {
+      fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+      goto bad;
+    }
+    for (size_t i = 0; i < s->n_cut; i++) {
+      if (seam_cut_wire_plan(s->model->graph, s->cut[i], &s->codec, &s->wire[i], err) != SEAM_OK)
+        goto bad;
+      s->head_names[i] = s->wire[i].head_name;
+    }
+  }
   if (s->kind != CUT_LOCAL) {
     if (!cfg->endpoint || !*cfg->endpoint) {
       fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' needs an endpoint (HOST:PORT)", cfg->cut);
@@ -254,8 +270,13 @@ bad:
 void seam_edge_close(seam_edge_session *s) {
   if (!s) return;
   seam_grpc_channel_close(s->channel);
-  for (size_t i = 0; i < s->n_cut; i++) free(s->cut[i]);
+  for (size_t i = 0; i < s->n_cut; i++) {
+    free(s->cut[i]);
+    if (s->wire) free(s->wire[i].head_name);
+  }
   free(s->cut);
+  free(s->wire);
+  free(s->head_names);
   free(s->model_name);
   seam_model_free(s->model);
   free(s);
@@ -287,7 +308,8 @@ const struct seam_model *seam_edge_model(const seam_edge_session *s) { return s 
  * decoded graph outputs. Returns the call's seam_rpc_code (or -1 for a local
  * failure: encoding, a bad reply), with the message in err. */
 static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
-                       const seam_tensor *const *tensors, int timeout_ms, size_t n_out,
+                       const seam_cut_wire *wire, const seam_tensor *const *tensors,
+                       int timeout_ms, size_t n_out,
                        seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
   int code = -1;
   Seam__V1__Tensor *msgs = calloc(n ? n : 1, sizeof *msgs);
@@ -302,8 +324,10 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   }
   int64_t t0 = mono_us();
   for (size_t i = 0; i < n; i++) {
-    seam_codec_options opt = s->codec;
-    if (seam_tensor_dtype(tensors[i]) != SEAM_DTYPE_FLOAT32) opt.encoding = SEAM_ENCODING_RAW;
+    seam_codec_options opt = wire ? wire[i].codec : s->codec;
+    if (!(wire && opt.int8_range == SEAM_INT8_RANGE_QUANTIZED) &&
+        seam_tensor_dtype(tensors[i]) != SEAM_DTYPE_FLOAT32)
+      opt.encoding = SEAM_ENCODING_RAW;
     seam_error e;
     seam_status st = seam_codec_encode(tensors[i], names[i], &opt, &msgs[i], NULL, &e);
     if (st != SEAM_OK) {
@@ -458,7 +482,8 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
       goto done;
     }
     int64_t t0 = mono_us();
-    st = seam_model_run(s->model, n_inputs, in_names, inputs, n_cut, cut_names, cut, err);
+    st = seam_model_run(s->model, n_inputs, in_names, inputs, n_cut,
+                        (const char *const *)s->head_names, cut, err);
     tm->head_us = since(t0);
     if (st != SEAM_OK) goto done;
     cut_tensors = (const seam_tensor *const *)cut;
@@ -470,8 +495,8 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
     if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
   }
   seam_error call_err = {0};
-  int code = remote_tail(s, n_cut, cut_names, cut_tensors, timeout_ms, n_outputs, outputs, tm,
-                         &call_err);
+  int code = remote_tail(s, n_cut, cut_names, s->kind == CUT_SPLIT ? s->wire : NULL, cut_tensors,
+                         timeout_ms, n_outputs, outputs, tm, &call_err);
   if (code == 0) {
     tm->remote = 1;
     goto done;
@@ -484,7 +509,8 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   }
   /* Fallback: the tail on the device, from the cut tensors already held. */
   int64_t t0 = mono_us();
-  st = seam_model_run(s->model, n_cut, cut_names, cut_tensors, n_outputs, NULL, outputs, err);
+  const char *const *held = s->kind == CUT_SPLIT ? (const char *const *)s->head_names : cut_names;
+  st = seam_model_run(s->model, n_cut, held, cut_tensors, n_outputs, NULL, outputs, err);
   tm->fallback_us = since(t0);
   if (st == SEAM_OK) {
     tm->fell_back = 1;

@@ -3,6 +3,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -162,15 +163,22 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
   if (o->zstd_level != 0 && (o->zstd_level < ZSTD_minCLevel() || o->zstd_level > ZSTD_maxCLevel()))
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "zstd level %d is outside %d..%d",
                      o->zstd_level, ZSTD_minCLevel(), ZSTD_maxCLevel());
-  if (o->encoding != SEAM_ENCODING_RAW && t->dtype != SEAM_DTYPE_FLOAT32)
+  bool prequantized = o->encoding == SEAM_ENCODING_INT8 && o->int8_range == SEAM_INT8_RANGE_QUANTIZED;
+  if (prequantized && t->dtype != SEAM_DTYPE_INT8 && t->dtype != SEAM_DTYPE_UINT8)
+    return seam_fail(err, SEAM_ERR_UNSUPPORTED,
+                     "tensor '%s': already-quantized INT8 needs an int8 or uint8 tensor, not %s",
+                     label, seam_dtype_name(t->dtype));
+  if (!prequantized && o->encoding != SEAM_ENCODING_RAW && t->dtype != SEAM_DTYPE_FLOAT32)
     return seam_fail(err, SEAM_ERR_UNSUPPORTED, "tensor '%s': %s encoding needs float32, not %s",
                      label, seam_encoding_name(o->encoding), seam_dtype_name(t->dtype));
   if (t->count > 0 && !t->data)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "tensor '%s' has no data", label);
 
   size_t count = (size_t)t->count;
-  size_t raw_bytes = seam_tensor_nbytes(t);
-  size_t enc_bytes = count * encoded_elem_size(o->encoding, t->dtype);
+  /* A pre-quantized tensor stands for the float32 tensor it encodes. */
+  seam_dtype wire_dtype = prequantized ? SEAM_DTYPE_FLOAT32 : t->dtype;
+  size_t raw_bytes = count * seam_dtype_size(wire_dtype);
+  size_t enc_bytes = count * encoded_elem_size(o->encoding, wire_dtype);
   float scale = 0;
   int32_t zp = 0;
 
@@ -179,7 +187,24 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
   void *enc_owned = NULL;
   if (o->encoding == SEAM_ENCODING_INT8) {
     seam_status st = SEAM_OK;
-    if (o->int8_range == SEAM_INT8_RANGE_QPARAMS) {
+    if (prequantized) {
+      bool u8 = t->dtype == SEAM_DTYPE_UINT8;
+      int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+      if (!isfinite(o->scale) || !(o->scale > 0) || o->zero_point < lo || o->zero_point > hi)
+        return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
+                         "tensor '%s': INT8 scale %g / zero point %d is not usable", label,
+                         (double)o->scale, (int)o->zero_point);
+      scale = o->scale;
+      zp = u8 ? o->zero_point - 128 : o->zero_point;
+      if (!(enc_owned = malloc(enc_bytes ? enc_bytes : 1)))
+        return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory encoding '%s'", label);
+      const uint8_t *src = t->data;
+      int8_t *dst = enc_owned;
+      if (u8)
+        for (size_t i = 0; i < count; i++) dst[i] = (int8_t)((int)src[i] - 128);
+      else if (count)
+        memcpy(dst, src, count);
+    } else if (o->int8_range == SEAM_INT8_RANGE_QPARAMS) {
       if (!isfinite(o->scale) || !(o->scale > 0) || o->zero_point < -128 || o->zero_point > 127)
         return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
                          "tensor '%s': INT8 scale %g / zero point %d is not usable", label,
@@ -200,9 +225,11 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
       seam_error_prefix(err, "tensor '%s'", label);
       return st;
     }
-    if (!(enc_owned = malloc(enc_bytes ? enc_bytes : 1)))
-      return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory encoding '%s'", label);
-    quantize_int8(t->data, enc_owned, count, scale, zp);
+    if (!prequantized) {
+      if (!(enc_owned = malloc(enc_bytes ? enc_bytes : 1)))
+        return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory encoding '%s'", label);
+      quantize_int8(t->data, enc_owned, count, scale, zp);
+    }
     enc = enc_owned;
   } else if (o->encoding == SEAM_ENCODING_F16) {
     if (!(enc_owned = malloc(enc_bytes ? enc_bytes : 1)))
@@ -257,7 +284,7 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
   }
   for (int i = 0; i < t->rank; i++) dims[i] = t->dims[i];
   msg_out->name = name_copy;
-  msg_out->dtype = (Seam__V1__DType)t->dtype;
+  msg_out->dtype = (Seam__V1__DType)wire_dtype;
   msg_out->n_dims = (size_t)t->rank;
   msg_out->dims = dims;
   msg_out->encoding = (Seam__V1__Encoding)o->encoding;

@@ -35,7 +35,13 @@ typedef enum seam_int8_range {
    * include 0): elements outside it saturate. */
   SEAM_INT8_RANGE_GIVEN = 1,
   /* The given scale and zero_point as they are (e.g. a QDQ model's). */
-  SEAM_INT8_RANGE_QPARAMS = 2
+  SEAM_INT8_RANGE_QPARAMS = 2,
+  /* The tensor is already quantized: int8 (or uint8) values of a float32
+   * tensor with the given scale and zero_point (a QDQ model's int8 tensor
+   * that a DequantizeLinear reads). They cross as they are (uint8 shifted
+   * by -128, zero point too), so the receiver's float32 tensor equals that
+   * DequantizeLinear's output exactly. */
+  SEAM_INT8_RANGE_QUANTIZED = 3
 } seam_int8_range;
 
 /* What seam_codec_encode does. Zero-initialized = RAW, no compression. */
@@ -47,8 +53,8 @@ typedef struct seam_codec_options {
   /* INT8 only. */
   seam_int8_range int8_range;
   float range_min, range_max; /* SEAM_INT8_RANGE_GIVEN */
-  float scale;                /* SEAM_INT8_RANGE_QPARAMS: finite, > 0 */
-  int32_t zero_point;         /* SEAM_INT8_RANGE_QPARAMS: -128..127 */
+  float scale;                /* QPARAMS, QUANTIZED: finite, > 0 */
+  int32_t zero_point;         /* QPARAMS: -128..127; QUANTIZED: in the tensor's type */
 } seam_codec_options;
 
 /* Figures of one encode or decode. */

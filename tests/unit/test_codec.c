@@ -316,6 +316,57 @@ static void test_int8_ranges(void) {
   seam_tensor_free(w);
 }
 
+/* Already-quantized tensors (a QDQ model's int8 or uint8 values with its
+ * scale and zero point) decode to exactly what DequantizeLinear computes,
+ * (q - zero_point) * scale, with one byte per element on the wire. */
+static void test_int8_prequantized(void) {
+  int64_t dims[2] = {3, 50};
+  const seam_dtype types[2] = {SEAM_DTYPE_INT8, SEAM_DTYPE_UINT8};
+  const int32_t zps[2] = {-7, 131};
+  for (int k = 0; k < 2; k++) {
+    seam_tensor *q = seam_tensor_create(types[k], 2, dims, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    uint8_t *b = q->data;
+    for (int64_t i = 0; i < q->count; i++) b[i] = (uint8_t)rng();
+    b[0] = types[k] == SEAM_DTYPE_INT8 ? (uint8_t)0x80 : 0; /* the extremes */
+    b[1] = types[k] == SEAM_DTYPE_INT8 ? 0x7f : 0xff;
+    seam_codec_options o = {.encoding = SEAM_ENCODING_INT8, .int8_range = SEAM_INT8_RANGE_QUANTIZED,
+                            .scale = 0.0371f, .zero_point = zps[k], .zstd_level = k};
+    Seam__V1__Tensor msg;
+    seam_error err = {0};
+    seam_codec_stats es;
+    CU_ASSERT_EQUAL_FATAL(seam_codec_encode(q, "q", &o, &msg, &es, &err), SEAM_OK);
+    CU_ASSERT_EQUAL(msg.dtype, SEAM__V1__DTYPE__DTYPE_FLOAT32);
+    CU_ASSERT_EQUAL(msg.uncompressed_size, (uint64_t)q->count);
+    CU_ASSERT_EQUAL(es.raw_bytes, (uint64_t)q->count * sizeof(float));
+    seam_tensor *back = seam_codec_decode(&msg, MiB, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    CU_ASSERT_EQUAL(seam_tensor_dtype(back), SEAM_DTYPE_FLOAT32);
+    const float *y = back->data;
+    int bad = 0;
+    for (int64_t i = 0; i < q->count; i++) {
+      int32_t v = types[k] == SEAM_DTYPE_INT8 ? (int32_t)(int8_t)b[i] : (int32_t)b[i];
+      if (f_bits(y[i]) != f_bits((float)(v - zps[k]) * 0.0371f)) bad++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    seam_codec_msg_clear(&msg);
+    seam_tensor_free(back);
+    /* A zero point outside the tensor's type is refused. */
+    o.zero_point = types[k] == SEAM_DTYPE_INT8 ? 200 : -1;
+    CU_ASSERT_EQUAL(seam_codec_encode(q, "q", &o, &msg, NULL, &err), SEAM_ERR_INVALID_ARGUMENT);
+    seam_tensor_free(q);
+  }
+  /* A float tensor is not already quantized. */
+  int64_t d1[1] = {4};
+  seam_tensor *f = make_f32(1, d1, -1.0f, 1.0f);
+  seam_codec_options o = {.encoding = SEAM_ENCODING_INT8, .int8_range = SEAM_INT8_RANGE_QUANTIZED,
+                          .scale = 0.1f};
+  Seam__V1__Tensor msg;
+  seam_error err = {0};
+  CU_ASSERT_EQUAL(seam_codec_encode(f, "f", &o, &msg, NULL, &err), SEAM_ERR_UNSUPPORTED);
+  seam_tensor_free(f);
+}
+
 static void test_empty_and_scalar(void) {
   const seam_encoding encs[] = {SEAM_ENCODING_RAW, SEAM_ENCODING_F16, SEAM_ENCODING_INT8};
   int64_t empty_dims[2] = {0, 4};
@@ -783,6 +834,7 @@ void seam_register_tests(void) {
       {"F16 round trip", test_f16_round_trip},
       {"INT8 round trip from min/max", test_int8_round_trip},
       {"INT8 with a calibrated range or given qparams", test_int8_ranges},
+      {"INT8 from already-quantized int8/uint8 tensors", test_int8_prequantized},
       {"empty tensors and scalars", test_empty_and_scalar},
       {"stats", test_stats},
       {"encode errors", test_encode_errors},
