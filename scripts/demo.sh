@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds seam, starts a local seam-cloud worker on
-# 127.0.0.1 and classifies the bundled Fashion-MNIST sample images three ways:
-# all on the device, all on the worker, and split (head here, tail there).
+# 127.0.0.1 and classifies the bundled Fashion-MNIST sample images four ways:
+# all on the device, all on the worker, and split (head here, tail there)
+# with the FP32 head and with the head quantized to INT8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,10 +42,18 @@ print(f"  {correct}/{len(labels)} correct against the true labels; "
       f"max |seam - PyTorch| = {np.abs(logits - reference).max():.2e}")
 PY
 
+cut=/stage2/relu2/Relu_output_0
+echo
+echo "== quantizing the device head to INT8 (up to $cut; the tail stays FP32)"
+mkdir -p "$out/repo/fashion_mnist" "$out/repo/fashion_mnist_int8_head"
+cp "$model" "$out/repo/fashion_mnist/model.onnx"
+/usr/bin/python3 examples/fashion_mnist/make_calibset.py "$out/calib" --count 200 >/dev/null
+int8_model=$out/repo/fashion_mnist_int8_head/model.onnx
+"$seam" quantize --model "$model" --calib "$out/calib" --fp32-after "$cut" --out "$int8_model" 2>&1 |
+  tail -n 2
+
 echo
 echo "== starting a seam-cloud worker on 127.0.0.1 (model repository in $out/repo)"
-mkdir -p "$out/repo/fashion_mnist"
-cp "$model" "$out/repo/fashion_mnist/model.onnx"
 mkfifo "$out/worker.out"
 build/cloud/seam-cloud --models "$out/repo" --listen 127.0.0.1:0 \
   >"$out/worker.out" 2>"$out/worker.log" &
@@ -58,16 +67,17 @@ fi
 endpoint=${first##* }
 echo "  $first"
 
-cut=/stage2/relu2/Relu_output_0
 classify() {
-  local title=$1
-  shift
+  local title=$1 with_model=$2
+  shift 2
   echo
   echo "== $title"
-  "$seam" run --model "$model" --input "$samples" --labels examples/fashion_mnist/classes.txt \
+  "$seam" run --model "$with_model" --input "$samples" --labels examples/fashion_mnist/classes.txt \
     --remote "$endpoint" --deadline-ms 5000 "$@"
 }
-classify "local only: every layer on the device" --cut local
-classify "cloud only: the images go to the worker" --cut cloud
-classify "split at $cut: head on the device, INT8+zstd tensors up, tail on the worker" \
-  --cut "$cut" --codec int8 --zstd 3
+classify "local only: every layer on the device" "$model" --cut local
+classify "cloud only: the images go to the worker" "$model" --cut cloud
+classify "split at $cut: FP32 head on the device, INT8+zstd tensors up, tail on the worker" \
+  "$model" --cut "$cut" --codec int8 --zstd 1
+classify "split at $cut: INT8 head on the device, INT8+zstd tensors up, FP32 tail on the worker" \
+  "$int8_model" --cut "$cut" --codec int8 --zstd 1
