@@ -3,6 +3,7 @@
 #include <pthreadpool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/error.h"
 
@@ -82,6 +83,34 @@ static seam_status find_plan(const seam_engine *e, seam_engine_lane *l, const se
   return SEAM_OK;
 }
 
+static void nothing(void *context, size_t i) {
+  (void)context;
+  (void)i;
+}
+
+static int64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Runs at least this long put the pool's threads to sleep afterwards. */
+#define YIELD_AFTER_US 1000
+
+/* After a run, the pool's threads spin for a while waiting for the next
+ * operator before they sleep. Between runs that spinning takes cores from
+ * everything else (a server's network threads, other lanes, other
+ * processes), and when the machine is busy it is what makes multi-threaded
+ * runs stall. One empty dispatch with the yield flag puts them to sleep at
+ * once; the next run's first operator wakes them, which costs tens of
+ * microseconds: negligible after a run of a millisecond or more, while
+ * short back-to-back runs keep the spinning threads warm. */
+static void yield_workers(pthreadpool_t pool, int64_t run_us) {
+  if (pool && run_us >= YIELD_AFTER_US)
+    pthreadpool_parallelize_1d(pool, nothing, NULL, pthreadpool_get_threads_count(pool),
+                               PTHREADPOOL_FLAG_YIELD_WORKERS);
+}
+
 /* Waits for a free lane and marks it busy. The lowest free index is taken so
  * that a lightly loaded model keeps reusing the plans of its first lane. */
 static seam_engine_lane *take_lane(seam_engine *e) {
@@ -113,7 +142,9 @@ seam_status seam_engine_run(seam_engine *e, const seam_graph *g, int n_given, co
   seam_plan *p = NULL;
   seam_status st = find_plan(e, l, g, n_given, given_values, given, n_wanted, wanted, &p, err);
   if (st == SEAM_OK && seam_plan_usable(p)) {
+    int64_t t0 = mono_us();
     st = seam_plan_run(p, given, out, observer, err);
+    yield_workers(l->threadpool, mono_us() - t0);
     bool retired = st != SEAM_OK && !seam_plan_usable(p);
     release_lane(e, l);
     if (!retired) return st;
