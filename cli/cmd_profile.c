@@ -1,11 +1,13 @@
-/* seam profile — per-node timing (seam/profile.h) of this machine, as a
- * table and as JSON for the partitioner. */
+/* seam profile — per-node timing (seam/profile.h) of this machine or of a
+ * seam-cloud worker (--remote), as a table and as JSON for the partitioner.
+ * Both print the same way, so device and worker costs read alike. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "seam/edge.h"
 #include "seam/profile.h"
 
 /* The node's name, or its first output's when the model leaves it empty. */
@@ -120,17 +122,28 @@ static void profile_usage(FILE *out) {
   fprintf(out,
           "usage: seam profile --model M.onnx [--input X.npy | --input name=X.npy ...]\n"
           "                    [--dim NAME=VALUE ...] [--threads N] [--runs N] [--warmup N]\n"
-          "                    [--json OUT.json] [--reference]\n\n"
+          "                    [--json OUT.json] [--reference]\n"
+          "       seam profile --remote HOST:PORT --model M.onnx [--model-name NAME | --name NAME]\n"
+          "                    [--dim NAME=VALUE ...] [--runs N] [--warmup N] [--deadline-ms N]\n"
+          "                    [--json OUT.json]\n\n"
           "Times every node with the executor's observer: --warmup runs (default 2), then\n"
           "--runs timed runs (default 10). Prints one row per node in execution order\n"
           "(median ms, share, output size, MACs), a total, and the time per op type\n"
           "(top 10). --json writes the same per node (name, op, median_ms, output_bytes,\n"
-          "macs, outputs, inputs) for the partitioner. Inputs as in seam bench.\n");
+          "macs, outputs, inputs) for the partitioner. Inputs as in seam bench.\n\n"
+          "--remote asks a seam-cloud worker to profile its own copy of the model (found\n"
+          "by --model-name, default the model file's folder or file name, and by the\n"
+          "SHA-256 of M.onnx) on its threads and kernels, and prints its answer the same\n"
+          "way. The worker makes up its inputs (--dim sets symbolic dimensions), runs at\n"
+          "most 1000 timed and 1..100 warm-up runs, one profile at a time (a second one is\n"
+          "refused: retry later), and answers a repeated request from its cache.\n"
+          "--deadline-ms bounds the call (default none).\n");
 }
 
 typedef struct profile_args {
   cli_timing_args t;
-  const char *json_path;
+  const char *json_path, *remote, *model_name;
+  int deadline_ms, runs_set, warmup_set;
 } profile_args;
 
 /* Parses argv into a; returns -1 to exit 0 (help), 2 on a bad option, 0. */
@@ -141,16 +154,40 @@ static int parse_args(int argc, char **argv, profile_args *a) {
       profile_usage(stdout);
       return -1;
     }
+    a->runs_set |= strcmp(opt, "--runs") == 0;
+    a->warmup_set |= strcmp(opt, "--warmup") == 0;
     int r = cli_timing_option(&a->t, "profile", argc, argv, &i);
     if (r < 0) return 2;
     if (r > 0) continue;
-    if (strcmp(opt, "--json") == 0 && i + 1 < argc) {
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(opt, "--json") == 0 && val) {
       a->json_path = argv[++i];
+    } else if (strcmp(opt, "--remote") == 0 && val) {
+      a->remote = argv[++i];
+    } else if ((strcmp(opt, "--model-name") == 0 || strcmp(opt, "--name") == 0) && val) {
+      a->model_name = argv[++i];
+    } else if (strcmp(opt, "--deadline-ms") == 0 && val) {
+      if (cli_parse_count("profile", opt, argv[++i], 1, &a->deadline_ms) < 0) return 2;
     } else {
       fprintf(stderr, "seam profile: unknown option '%s'\n", opt);
       profile_usage(stderr);
       return 2;
     }
+  }
+  const char *local_only = a->t.feed.n_inputs ? "--input"
+                           : a->t.threads     ? "--threads"
+                           : a->t.reference   ? "--reference"
+                                              : NULL;
+  if (a->remote && local_only) {
+    fprintf(stderr,
+            "seam profile: %s is not available with --remote: the worker makes up its inputs "
+            "(--dim sets symbolic dimensions) and uses its own threads and kernels\n",
+            local_only);
+    return 2;
+  }
+  if (!a->remote && (a->model_name || a->deadline_ms)) {
+    fprintf(stderr, "seam profile: --model-name and --deadline-ms go with --remote HOST:PORT\n");
+    return 2;
   }
   if (!a->t.model) {
     profile_usage(stderr);
@@ -204,9 +241,40 @@ done:
   return rc;
 }
 
+static int profile_remote(const profile_args *a) {
+  seam_edge_profile_request rq = {.endpoint = a->remote,
+                                  .model_path = a->t.model,
+                                  .model_name = a->model_name,
+                                  .runs = a->runs_set ? a->t.runs : 0,
+                                  .warmup = a->warmup_set ? a->t.warmup : 0,
+                                  .n_dims = (size_t)a->t.feed.n_dims,
+                                  .dim_names = (const char *const *)a->t.feed.dim_names,
+                                  .dim_values = a->t.feed.dim_values,
+                                  .timeout_ms = a->deadline_ms};
+  if (a->warmup_set && a->t.warmup == 0) {
+    fprintf(stderr, "seam profile: --warmup 0 is not available with --remote (0 asks for the worker's default)\n");
+    return 2;
+  }
+  seam_profile *p = NULL;
+  int cached = 0;
+  seam_error err = {0};
+  if (seam_edge_profile_remote(&rq, &p, &cached, &err) != SEAM_OK) {
+    fprintf(stderr, "seam profile: %s\n", err.message);
+    return 1;
+  }
+  seam_profile_info info;
+  seam_profile_get_info(p, &info);
+  printf("seam profile: %s on the worker %s%s\n  %d thread%s, %s kernels; %d warm-up + %d timed runs\n", a->t.model,
+         a->remote, cached ? " (its cached result)" : "", info.threads, info.threads == 1 ? "" : "s", info.kernels,
+         info.warmup, info.runs);
+  int rc = report(p, a->t.model, a->json_path);
+  seam_profile_free(p);
+  return rc;
+}
+
 int cmd_profile(int argc, char **argv) {
   profile_args a = {.t = {.runs = 10, .warmup = 2}};
   int r = parse_args(argc, argv, &a);
   if (r) return r < 0 ? 0 : r;
-  return profile_local(&a);
+  return a.remote ? profile_remote(&a) : profile_local(&a);
 }
