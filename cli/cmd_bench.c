@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/stats.h"
+#include "runtime/synthetic.h"
 #include "runtime/tensor.h"
 
 int cli_thread_count(int n) {
@@ -66,33 +67,6 @@ void cli_feeds_free(cli_feeds *f) {
   memset(f, 0, sizeof *f);
 }
 
-/* Deterministic values in [-1, 1): x = x * 1664525 + 1013904223 (mod 2^32),
- * the top 24 bits scaled. bench/ort/ort_bench.js uses the same sequence. */
-static void fill_uniform(seam_tensor *t, uint32_t seed) {
-  uint32_t x = seed;
-  for (int64_t i = 0; i < t->count; i++) {
-    x = x * 1664525u + 1013904223u;
-    double v = (double)(x >> 8) / 16777216.0 * 2.0 - 1.0;
-    if (t->dtype == SEAM_DTYPE_FLOAT32) ((float *)t->data)[i] = (float)v;
-    else ((double *)t->data)[i] = v;
-  }
-}
-
-static seam_tensor *synthetic_input(const seam_value_info *info, const cli_feed_args *a, int index,
-                                    seam_error *err) {
-  int64_t dims[SEAM_MAX_RANK];
-  int rank = info->rank > 0 ? info->rank : 0;
-  for (int d = 0; d < rank; d++) {
-    dims[d] = info->dims[d] >= 0 ? info->dims[d] : 1;
-    for (int k = 0; k < a->n_dims; k++)
-      if (info->dim_names[d] && strcmp(info->dim_names[d], a->dim_names[k]) == 0) dims[d] = a->dim_values[k];
-  }
-  seam_dtype dt = info->dtype != SEAM_DTYPE_UNDEFINED ? info->dtype : SEAM_DTYPE_FLOAT32;
-  seam_tensor *t = seam_tensor_create(dt, (size_t)rank, dims, err);
-  if (t && (dt == SEAM_DTYPE_FLOAT32 || dt == SEAM_DTYPE_FLOAT64)) fill_uniform(t, 12345u + (uint32_t)index);
-  return t;
-}
-
 /* Adds a leading dimension of 1 to t in place when the model wants one more. */
 static int fit_batch_dim(seam_tensor **t, const seam_value_info *info, seam_error *err) {
   seam_tensor *in = *t;
@@ -108,7 +82,7 @@ static int fit_batch_dim(seam_tensor **t, const seam_value_info *info, seam_erro
   return 0;
 }
 
-int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f) {
+int cli_load_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f) {
   memset(f, 0, sizeof *f);
   size_t n = seam_model_input_count(m);
   if (n > CLI_MAX_FEEDS) {
@@ -146,15 +120,30 @@ int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd,
     seam_model_input_info(m, i, &info);
     f->names[i] = info.name;
     f->n = (int)i + 1;
-    if (file_of[i] >= 0) {
-      f->tensors[i] = seam_tensor_load_npy(a->input_paths[file_of[i]], &err);
-      if (f->tensors[i] && fit_batch_dim(&f->tensors[i], &info, &err) != 0) {
-        seam_tensor_free(f->tensors[i]);
-        f->tensors[i] = NULL;
-      }
-    } else {
-      f->tensors[i] = synthetic_input(&info, a, (int)i, &err);
+    if (file_of[i] < 0) continue;
+    f->tensors[i] = seam_tensor_load_npy(a->input_paths[file_of[i]], &err);
+    if (f->tensors[i] && fit_batch_dim(&f->tensors[i], &info, &err) != 0) {
+      seam_tensor_free(f->tensors[i]);
+      f->tensors[i] = NULL;
     }
+    if (!f->tensors[i]) {
+      fprintf(stderr, "seam %s: input '%s': %s\n", cmd, info.name, err.message);
+      cli_feeds_free(f);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f) {
+  if (cli_load_feeds(m, a, cmd, f) != 0) return -1;
+  seam_error err = {0};
+  for (int i = 0; i < f->n; i++) {
+    if (f->tensors[i]) continue;
+    seam_value_info info;
+    seam_model_input_info(m, (size_t)i, &info);
+    f->tensors[i] = seam_synthetic_input(&info, i, (size_t)a->n_dims, (const char *const *)a->dim_names,
+                                         a->dim_values, &err);
     if (!f->tensors[i]) {
       fprintf(stderr, "seam %s: input '%s': %s\n", cmd, info.name, err.message);
       cli_feeds_free(f);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/macs.h"
 #include "partitioner/cuts.h"
+#include "runtime/macs.h"
 #include "runtime/model.h"
 
 static void cuts_usage(FILE *out) {
@@ -32,7 +32,7 @@ typedef struct measure {
 static void record(void *user, const seam_node *node, const seam_tensor *const *in, seam_tensor *const *out) {
   measure *m = user;
   int index = (int)(node - m->g->nodes);
-  m->node_macs[index] = cli_node_macs(node, in, out);
+  m->node_macs[index] = seam_node_macs(node, in, out);
   for (int k = 0; k < node->n_outputs; k++) {
     int v = node->outputs[k];
     if (v < 0 || !out[k]) continue;

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/macs.h"
 #include "runtime/executor.h"
+#include "runtime/macs.h"
 #include "runtime/model.h"
 #include "seam/seam.h"
 
@@ -22,7 +22,7 @@ static void print_value(const seam_value_info *info) {
 
 static void count_macs(void *user, const seam_node *n, const seam_tensor *const *in,
                        seam_tensor *const *out) {
-  *(int64_t *)user += cli_node_macs(n, in, out);
+  *(int64_t *)user += seam_node_macs(n, in, out);
 }
 
 /* Runs the model on zeros to learn every shape and count MACs. */

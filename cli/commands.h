@@ -27,14 +27,14 @@ typedef struct cli_feed_args {
   char *input_names[CLI_MAX_FEEDS], *input_paths[CLI_MAX_FEEDS]; /* name NULL: by position */
   int n_inputs;
   char *dim_names[CLI_MAX_FEEDS];
-  long long dim_values[CLI_MAX_FEEDS];
+  int64_t dim_values[CLI_MAX_FEEDS];
   int n_dims;
 } cli_feed_args;
 
 typedef struct cli_feeds {
   int n;
   const char *names[CLI_MAX_FEEDS]; /* live as long as the model */
-  seam_tensor *tensors[CLI_MAX_FEEDS];
+  seam_tensor *tensors[CLI_MAX_FEEDS]; /* NULL: not given (cli_load_feeds) */
 } cli_feeds;
 
 /* Takes "--input" or "--dim" with its value into a. Returns 1 when opt was
@@ -49,6 +49,9 @@ int cli_feed_option(cli_feed_args *a, const char *cmd, const char *opt, char *va
  * zeros for every other dtype. Returns 0, or -1 after printing a message
  * naming cmd; f is then empty. */
 int cli_make_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f);
+/* Only the inputs given as files (the others' tensors are NULL); otherwise
+ * as cli_make_feeds. */
+int cli_load_feeds(const seam_model *m, const cli_feed_args *a, const char *cmd, cli_feeds *f);
 void cli_feeds_free(cli_feeds *f);
 /* The options of the commands that time a model (bench, profile): --model,
  * --threads, --runs, --warmup, --reference and the feed options. */

@@ -19,12 +19,6 @@ double cli_percentile(const double *sorted, size_t n, double p) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - (double)lo);
 }
 
-double cli_median_inplace(double *samples, size_t n) {
-  if (n == 0) return 0.0;
-  qsort(samples, n, sizeof *samples, cmp_double);
-  return cli_percentile(samples, n, 50);
-}
-
 int cli_stats_compute(const double *samples, size_t n, cli_stats *out) {
   memset(out, 0, sizeof *out);
   if (n == 0) return -1;

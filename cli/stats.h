@@ -1,4 +1,4 @@
-/* Summary statistics of repeated timings (seam bench, seam profile). */
+/* Summary statistics of repeated timings (seam bench). */
 #ifndef SEAM_CLI_STATS_H
 #define SEAM_CLI_STATS_H
 
@@ -16,8 +16,5 @@ double cli_percentile(const double *sorted, size_t n, double p);
 /* Sorts a copy of samples[0..n) and fills *out. Returns 0, or -1 when n is 0
  * or no memory is left (out is then all zeros). */
 int cli_stats_compute(const double *samples, size_t n, cli_stats *out);
-
-/* Median of n samples (n >= 1): sorts samples in place. */
-double cli_median_inplace(double *samples, size_t n);
 
 #endif

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloud/profile_service.h"
 #include "cloud/repository.h"
 #include "cloud/service.h"
 #include "protocol/grpc_server.h"
@@ -151,13 +152,20 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  seam_cloud_profiler *profiler = seam_cloud_profiler_create();
+  if (!profiler) {
+    fprintf(stderr, "seam-cloud: out of memory\n");
+    seam_cloud_repo_free(&repo);
+    return 1;
+  }
   size_t max_message = (size_t)max_mb << 20;
   seam_cloud_service svc = {.repo = &repo,
                             .max_message_bytes = max_message,
                             .max_tensor_bytes = max_message * 4,
                             .threads = (int)(model_threads * parallel_runs),
                             .log = stderr,
-                            .debug_delay_ms = (int)debug_delay_ms};
+                            .debug_delay_ms = (int)debug_delay_ms,
+                            .profiler = profiler};
   seam_grpc_server_config cfg = {.listen = listen,
                                  .methods = seam_cloud_methods,
                                  .n_methods = seam_cloud_method_count,
@@ -169,6 +177,7 @@ int main(int argc, char **argv) {
   seam_grpc_server *server = seam_grpc_server_start(&cfg, &port, &err);
   if (!server) {
     fprintf(stderr, "seam-cloud: %s\n", err.message);
+    seam_cloud_profiler_free(profiler);
     seam_cloud_repo_free(&repo);
     return 1;
   }
@@ -193,7 +202,9 @@ int main(int argc, char **argv) {
     break;
   }
   fprintf(stderr, "seam-cloud event=stopping signal=%d\n", sig);
+  seam_cloud_profiler_stop(profiler); /* a profile in progress stops at its next run */
   seam_grpc_server_stop(server, DRAIN_MS);
+  seam_cloud_profiler_free(profiler);
   seam_cloud_repo_free(&repo);
   close(signal_pipe[0]);
   close(signal_pipe[1]);

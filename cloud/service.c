@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cloud/profile_service.h"
 #include "protocol/codec.h"
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
@@ -18,10 +19,11 @@
 #define SEAM_VERSION "unknown"
 #endif
 
-enum { M_INFER, M_MODEL_INFO, M_ECHO, M_HEALTH_CHECK };
+enum { M_INFER, M_MODEL_INFO, M_ECHO, M_HEALTH_CHECK, M_PROFILE };
 
 const char *const seam_cloud_methods[] = {"/seam.v1.Seam/Infer", "/seam.v1.Seam/ModelInfo",
-                                          "/seam.v1.Seam/Echo", "/grpc.health.v1.Health/Check"};
+                                          "/seam.v1.Seam/Echo", "/grpc.health.v1.Health/Check",
+                                          "/seam.v1.Seam/Profile"};
 const size_t seam_cloud_method_count = sizeof seam_cloud_methods / sizeof seam_cloud_methods[0];
 
 static int64_t mono_ns(void) {
@@ -53,10 +55,9 @@ static void log_safe(const char *in, char *out, size_t size) {
   out[n] = '\0';
 }
 
-/* One structured line per request. */
-static void log_request(const seam_cloud_service *svc, const char *method, const char *request_id,
-                        const char *model, const seam_grpc_response *r, uint64_t total_us,
-                        const Seam__V1__Timings *t) {
+void seam_cloud_log_line(const seam_cloud_service *svc, const char *method, const char *request_id,
+                         const char *model, const seam_grpc_response *r, uint64_t total_us,
+                         const char *fields) {
   if (!svc->log) return;
   char id[80], name[80], msg[sizeof r->message];
   log_safe(request_id, id, sizeof id);
@@ -66,15 +67,22 @@ static void log_request(const seam_cloud_service *svc, const char *method, const
   for (const char *p = r->message; *p && n + 1 < sizeof msg; p++)
     msg[n++] = (*p == '"' || *p == '\n' || *p == '\r' || *p == '\\') ? '\'' : *p;
   msg[n] = '\0';
+  fprintf(svc->log, "seam-cloud event=request method=%s request_id=%s model=%s status=%s us=%llu%s%s%s%s\n",
+          method, id, name, seam_rpc_code_name(r->code), (unsigned long long)total_us, fields ? fields : "",
+          msg[0] ? " message=\"" : "", msg, msg[0] ? "\"" : "");
+  fflush(svc->log);
+}
+
+/* One structured line per request, with the timings when there are some. */
+static void log_request(const seam_cloud_service *svc, const char *method, const char *request_id,
+                        const char *model, const seam_grpc_response *r, uint64_t total_us,
+                        const Seam__V1__Timings *t) {
   char timings[160] = "";
   if (t)
     snprintf(timings, sizeof timings, " queue_us=%llu decode_us=%llu compute_us=%llu encode_us=%llu",
              (unsigned long long)t->queue_us, (unsigned long long)t->decode_us,
              (unsigned long long)t->compute_us, (unsigned long long)t->encode_us);
-  fprintf(svc->log, "seam-cloud event=request method=%s request_id=%s model=%s status=%s us=%llu%s%s%s%s\n",
-          method, id, name, seam_rpc_code_name(r->code), (unsigned long long)total_us, timings,
-          msg[0] ? " message=\"" : "", msg, msg[0] ? "\"" : "");
-  fflush(svc->log);
+  seam_cloud_log_line(svc, method, request_id, model, r, total_us, timings);
 }
 
 /* Packs a protobuf-c message into the response. */
@@ -460,6 +468,16 @@ static void handle_health(const seam_cloud_service *svc, const seam_grpc_request
   grpc__health__v1__health_check_request__free_unpacked(rq, NULL);
 }
 
+/* The helpers above, for the handlers in other files (service.h). */
+void seam_cloud_pack_reply(const seam_cloud_service *svc, const ProtobufCMessage *msg,
+                           seam_grpc_response *r) {
+  pack_reply(svc, msg, r);
+}
+
+bool seam_cloud_check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, seam_grpc_response *r) {
+  return check_sha(m, sha, r);
+}
+
 void seam_cloud_handle(void *user, const seam_grpc_request *request, seam_grpc_response *response) {
   const seam_cloud_service *svc = user;
   switch (request->method) {
@@ -474,6 +492,9 @@ void seam_cloud_handle(void *user, const seam_grpc_request *request, seam_grpc_r
       break;
     case M_HEALTH_CHECK:
       handle_health(svc, request, response);
+      break;
+    case M_PROFILE:
+      seam_cloud_handle_profile(svc, request, response);
       break;
     default:
       set_status(response, SEAM_RPC_UNIMPLEMENTED, "method %s is not implemented",

@@ -18,9 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "edge/cut_wire.h"
+#include "edge/model_id.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -74,37 +73,6 @@ static char *dup_str(const char *s, size_t n) {
     d[n] = '\0';
   }
   return d;
-}
-
-static bool file_sha256(const char *path, uint8_t out[32]) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-  unsigned char buf[65536];
-  size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0) ok = EVP_DigestUpdate(md, buf, n);
-  ok = ok && !ferror(f);
-  unsigned len = 0;
-  ok = ok && EVP_DigestFinal_ex(md, out, &len) && len == 32;
-  EVP_MD_CTX_free(md);
-  fclose(f);
-  return ok;
-}
-
-/* "DIR/<name>/model.onnx" -> name; "DIR/name.onnx" -> name. */
-static char *default_model_name(const char *path) {
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  if (strcmp(base, "model.onnx") == 0 && base != path) {
-    const char *end = base - 1; /* the slash */
-    const char *start = end;
-    while (start > path && start[-1] != '/') start--;
-    if (end > start) return dup_str(start, (size_t)(end - start));
-  }
-  size_t n = strlen(base);
-  if (n > 5 && strcmp(base + n - 5, ".onnx") == 0) n -= 5;
-  return dup_str(base, n);
 }
 
 /* Splits and checks the cut: every name a tensor of the loaded graph that is
@@ -215,12 +183,12 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
   }
   opts.num_threads = cfg->threads;
   if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
-  if (!file_sha256(cfg->model_path, s->sha256)) {
+  if (!seam_edge_file_sha256(cfg->model_path, s->sha256)) {
     fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
     goto bad;
   }
   s->model_name = cfg->model_name && *cfg->model_name ? dup_str(cfg->model_name, strlen(cfg->model_name))
-                                                      : default_model_name(cfg->model_path);
+                                                      : seam_edge_default_model_name(cfg->model_path);
   if (!s->model_name) {
     fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     goto bad;
@@ -376,12 +344,8 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   uint64_t rtt = since(t1);
   tm->bytes_down = reply_size;
   if (code != 0) {
-    seam_status st = code == SEAM_RPC_INVALID_ARGUMENT || code == SEAM_RPC_FAILED_PRECONDITION
-                         ? SEAM_ERR_INVALID_ARGUMENT
-                         : code == SEAM_RPC_NOT_FOUND ? SEAM_ERR_NOT_FOUND
-                         : code == SEAM_RPC_RESOURCE_EXHAUSTED ? SEAM_ERR_NO_MEMORY
-                                                               : SEAM_ERR_INTERNAL;
-    fail(err, st, "Infer on the worker failed (%s): %s", seam_rpc_code_name(code), message);
+    fail(err, seam_status_from_rpc_code(code), "Infer on the worker failed (%s): %s",
+         seam_rpc_code_name(code), message);
     goto out;
   }
   code = -1;

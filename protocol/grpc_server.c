@@ -58,6 +58,8 @@ struct seam_grpc_server {
   pthread_mutex_t lock;
   pthread_cond_t cond;
   bool shutdown_done;
+  int active;       /* handlers running (under lock) */
+  bool queue_shut;  /* grpc_completion_queue_shutdown called (under lock) */
 };
 
 static int64_t mono_ns(void) {
@@ -191,6 +193,16 @@ static void handle_new_call(call_state *c) {
   free(resp.data);
 }
 
+/* Shuts the queue down once the server's shutdown has completed and no
+ * handler still runs: gRPC counts a call whose client went away as done,
+ * but its handler still starts a reply batch on the queue, which must not
+ * be shut down by then. Called with s->lock held. */
+static void shutdown_queue_when_idle(seam_grpc_server *s) {
+  if (!s->shutdown_done || s->active > 0 || s->queue_shut) return;
+  s->queue_shut = true;
+  grpc_completion_queue_shutdown(s->cq);
+}
+
 static void *worker_main(void *arg) {
   seam_grpc_server *s = arg;
   for (;;) {
@@ -201,8 +213,8 @@ static void *worker_main(void *arg) {
       pthread_mutex_lock(&s->lock);
       s->shutdown_done = true;
       pthread_cond_broadcast(&s->cond);
+      shutdown_queue_when_idle(s);
       pthread_mutex_unlock(&s->lock);
-      grpc_completion_queue_shutdown(s->cq);
       continue;
     }
     call_state *c = ev.tag;
@@ -211,7 +223,14 @@ static void *worker_main(void *arg) {
         call_state_free(c);
         continue;
       }
+      pthread_mutex_lock(&s->lock);
+      s->active++;
+      pthread_mutex_unlock(&s->lock);
       handle_new_call(c);
+      pthread_mutex_lock(&s->lock);
+      s->active--;
+      shutdown_queue_when_idle(s);
+      pthread_mutex_unlock(&s->lock);
     } else {
       call_state_free(c); /* the reply batch completed (or failed) */
     }

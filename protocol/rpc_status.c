@@ -24,7 +24,31 @@ seam_rpc_code seam_rpc_code_from_status(seam_status status) {
       return SEAM_RPC_INVALID_ARGUMENT;
     case SEAM_ERR_NO_MEMORY:
       return SEAM_RPC_RESOURCE_EXHAUSTED;
+    case SEAM_ERR_CANCELLED:
+      return SEAM_RPC_CANCELLED;
     default:
       return SEAM_RPC_INTERNAL;
+  }
+}
+
+seam_status seam_status_from_rpc_code(int code) {
+  switch (code) {
+    case SEAM_RPC_INVALID_ARGUMENT:
+    case SEAM_RPC_FAILED_PRECONDITION:
+    case SEAM_RPC_OUT_OF_RANGE:
+      return SEAM_ERR_INVALID_ARGUMENT;
+    case SEAM_RPC_NOT_FOUND:
+      return SEAM_ERR_NOT_FOUND;
+    case SEAM_RPC_RESOURCE_EXHAUSTED:
+      return SEAM_ERR_NO_MEMORY;
+    case SEAM_RPC_DEADLINE_EXCEEDED:
+    case SEAM_RPC_CANCELLED:
+      return SEAM_ERR_CANCELLED;
+    case SEAM_RPC_UNAVAILABLE:
+      return SEAM_ERR_IO;
+    case SEAM_RPC_UNIMPLEMENTED:
+      return SEAM_ERR_UNSUPPORTED;
+    default:
+      return SEAM_ERR_INTERNAL;
   }
 }

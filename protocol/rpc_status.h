@@ -33,7 +33,16 @@ const char *seam_rpc_code_name(int code);
 /* The RPC code for a runtime or codec failure: SEAM_ERR_PARSE, _SHAPE,
  * _INVALID_ARGUMENT, _UNSUPPORTED and _NOT_FOUND (an unknown tensor name)
  * are the caller's fault (INVALID_ARGUMENT, as docs/protocol.md lists);
- * SEAM_ERR_NO_MEMORY is RESOURCE_EXHAUSTED; everything else INTERNAL. */
+ * SEAM_ERR_NO_MEMORY is RESOURCE_EXHAUSTED; SEAM_ERR_CANCELLED is CANCELLED;
+ * everything else INTERNAL. */
 seam_rpc_code seam_rpc_code_from_status(seam_status status);
+
+/* The seam_status a client reports for a failed call's RPC code:
+ * INVALID_ARGUMENT, FAILED_PRECONDITION (hash mismatch) and OUT_OF_RANGE are
+ * SEAM_ERR_INVALID_ARGUMENT; NOT_FOUND is SEAM_ERR_NOT_FOUND;
+ * RESOURCE_EXHAUSTED is SEAM_ERR_NO_MEMORY; DEADLINE_EXCEEDED and CANCELLED
+ * are SEAM_ERR_CANCELLED; UNAVAILABLE is SEAM_ERR_IO; UNIMPLEMENTED is
+ * SEAM_ERR_UNSUPPORTED; everything else (OK included) SEAM_ERR_INTERNAL. */
+seam_status seam_status_from_rpc_code(int code);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "seam/profile.h"
 #include "seam/status.h"
 #include "seam/tensor.h"
 
@@ -97,6 +98,36 @@ SEAM_API const struct seam_model *seam_edge_model(const seam_edge_session *s);
 
 /* Closes the session; accepts NULL. */
 SEAM_API void seam_edge_close(seam_edge_session *s);
+
+/* What to ask a worker's Profile for. Zero-initialize, then set what you
+ * need; fields may be added at the end. */
+typedef struct seam_edge_profile_request {
+  const char *endpoint;   /* the worker's "HOST:PORT"; required */
+  const char *model_path; /* the ONNX file here: its SHA-256 is the model's identity; required */
+  const char *model_name; /* NULL: as seam_edge_config.model_name */
+  int runs;               /* timed runs; 0 = the worker's default (10); at most 1000 */
+  int warmup;             /* warm-up runs; 0 = the worker's default (2); at most 100 */
+  /* Values for symbolic input dimensions, by name (others are 1). */
+  size_t n_dims;
+  const char *const *dim_names;
+  const int64_t *dim_values;
+  int timeout_ms;         /* for the whole call; 0 = none */
+} seam_edge_profile_request;
+
+/* Asks the worker for its own profile of the model: the worker times its
+ * run node by node on the threads and kernels its inferences use (or
+ * answers from its cache; *cached, which may be NULL, is then 1). *result
+ * receives the profile (free it with seam_profile_free), the same form
+ * seam_profile_run gives, so a partitioner reads device and worker costs
+ * alike. On failure *result is NULL and err names the RPC status and the
+ * worker's message: SEAM_ERR_NOT_FOUND (the worker has no model of that
+ * name), SEAM_ERR_INVALID_ARGUMENT (the worker holds a different file, or
+ * bad runs, warmup or dims), SEAM_ERR_NO_MEMORY (inputs over the worker's
+ * tensor limit, or the worker is busy with another profile: retry later),
+ * SEAM_ERR_CANCELLED (the timeout passed), SEAM_ERR_IO (the file cannot be
+ * read, or the worker cannot be reached). */
+SEAM_API seam_status seam_edge_profile_remote(const seam_edge_profile_request *request,
+                                              seam_profile **result, int *cached, seam_error *err);
 
 #ifdef __cplusplus
 }

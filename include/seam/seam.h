@@ -4,4 +4,5 @@
 #include "seam/status.h"
 #include "seam/tensor.h"
 #include "seam/runtime.h"
+#include "seam/profile.h"
 #endif

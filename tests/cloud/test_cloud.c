@@ -24,13 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
-#include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
 #include "seam/runtime.h"
+#include "tests/cloud/rpc.h"
 #include "tests/cloud/worker.h"
 
 #define CUT "/stage2/relu2/Relu_output_0"
@@ -59,19 +57,7 @@ static void sleep_ms(int ms) {
 }
 
 /* Kills the worker if it still runs and removes the repository. */
-static void cleanup(void) {
-  if (worker > 0) {
-    kill(worker, SIGKILL);
-    waitpid(worker, NULL, 0);
-    worker = -1;
-  }
-  if (repo[0]) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
-    if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
-    repo[0] = '\0';
-  }
-}
+static void cleanup(void) { worker_cleanup(&worker, repo); }
 
 static void die(const char *msg) {
   fprintf(stderr, "FATAL: %s\n", msg);
@@ -80,20 +66,7 @@ static void die(const char *msg) {
 }
 
 static bool copy_file(const char *from, const char *to, uint8_t sha[32]) {
-  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-  bool ok = in && out;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  ok = ok && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-  char buf[65536];
-  size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-    ok = fwrite(buf, 1, n, out) == n && EVP_DigestUpdate(md, buf, n);
-  unsigned len = 0;
-  ok = ok && EVP_DigestFinal_ex(md, sha, &len) && len == 32;
-  EVP_MD_CTX_free(md);
-  if (in) fclose(in);
-  if (out && fclose(out) != 0) ok = false;
-  return ok;
+  return worker_copy_model(from, to, sha);
 }
 
 /* Starts the worker (see tests/cloud/worker.h); returns the bound port. */
@@ -107,39 +80,15 @@ static int start_worker(const char *exe) {
   return port;
 }
 
-/* One unary call with a packed protobuf-c request. */
+/* One unary call with a packed protobuf-c request (tests/cloud/rpc.h). */
 static int call(seam_grpc_channel *ch, const char *method, const ProtobufCMessage *msg,
                 int timeout_ms, uint8_t **reply, size_t *reply_size, char *text, size_t text_size) {
-  size_t size = protobuf_c_message_get_packed_size(msg);
-  uint8_t *buf = malloc(size ? size : 1);
-  if (!buf) die("out of memory");
-  protobuf_c_message_pack(msg, buf);
-  int code = seam_grpc_call(ch, method, buf, size, timeout_ms, reply, reply_size, text, text_size);
-  free(buf);
+  int code = rpc_call(ch, method, msg, timeout_ms, reply, reply_size, text, text_size);
+  if (code < 0) die("out of memory");
   return code;
 }
 
-static bool wait_healthy(seam_grpc_channel *ch) {
-  double until = now_s() + 10;
-  while (now_s() < until) {
-    Grpc__Health__V1__HealthCheckRequest rq = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
-    rq.service = (char *)"";
-    uint8_t *reply = NULL;
-    size_t size = 0;
-    int code = call(ch, "/grpc.health.v1.Health/Check", &rq.base, 1000, &reply, &size, NULL, 0);
-    bool serving = false;
-    if (code == 0 && reply) {
-      Grpc__Health__V1__HealthCheckResponse *r =
-          grpc__health__v1__health_check_response__unpack(NULL, size, reply);
-      serving = r && r->status == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-      if (r) grpc__health__v1__health_check_response__free_unpacked(r, NULL);
-    }
-    free(reply);
-    if (serving) return true;
-    sleep_ms(100);
-  }
-  return false;
-}
+static bool wait_healthy(seam_grpc_channel *ch) { return rpc_wait_healthy(ch, 10); }
 
 /* An Infer call sending `cut` encoded with opt; returns the call's code and,
  * on success, the decoded first output in *out. */

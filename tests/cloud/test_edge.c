@@ -89,42 +89,13 @@ static void derive_model_name(const char *path) {
 
 static double now_s(void) { return worker_now_s(); }
 
-static void kill_worker(void) {
-  if (worker > 0) {
-    kill(worker, SIGKILL);
-    waitpid(worker, NULL, 0);
-    worker = -1;
-  }
-}
+static void kill_worker(void) { worker_kill(&worker); }
 
 /* SIGTERM, then the worker's exit status within 10 s (under the sanitizers a
  * leak makes it non-zero); -1 when it had to be killed. */
-static int stop_worker(void) {
-  if (worker <= 0) return -1;
-  kill(worker, SIGTERM);
-  double until = now_s() + 10;
-  int status = 0;
-  while (now_s() < until) {
-    pid_t r = waitpid(worker, &status, WNOHANG);
-    if (r == worker) {
-      worker = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    usleep(20000);
-  }
-  kill_worker();
-  return -1;
-}
+static int stop_worker(void) { return worker_stop(&worker, 10); }
 
-static void cleanup(void) {
-  kill_worker();
-  if (repo[0]) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
-    if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
-    repo[0] = '\0';
-  }
-}
+static void cleanup(void) { worker_cleanup(&worker, repo); }
 
 static void die(const char *msg) {
   fprintf(stderr, "FATAL: %s\n", msg);
@@ -132,16 +103,7 @@ static void die(const char *msg) {
   exit(1);
 }
 
-static bool copy_file(const char *from, const char *to) {
-  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-  bool ok = in && out;
-  char buf[65536];
-  size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
-  if (in) fclose(in);
-  if (out && fclose(out) != 0) ok = false;
-  return ok;
-}
+static bool copy_file(const char *from, const char *to) { return worker_copy_model(from, to, NULL); }
 
 /* Starts the worker with its stdout on a pipe; returns the bound port. */
 static int start_worker(const char *exe) {

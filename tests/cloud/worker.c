@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 double worker_now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -67,4 +69,56 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
   int port = colon ? atoi(colon + 1) : 0;
   if (!strstr(line, "listening on") || port <= 0) return fail(pid, why, why_size, "unexpected first line from the worker");
   return port;
+}
+
+void worker_kill(pid_t *pid) {
+  if (*pid > 0) {
+    kill(*pid, SIGKILL);
+    waitpid(*pid, NULL, 0);
+  }
+  *pid = -1;
+}
+
+void worker_cleanup(pid_t *pid, char *repo) {
+  worker_kill(pid);
+  if (!repo[0]) return;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
+  if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
+  repo[0] = '\0';
+}
+
+int worker_stop(pid_t *pid, double timeout_s) {
+  if (*pid <= 0) return -1;
+  kill(*pid, SIGTERM);
+  double until = worker_now_s() + timeout_s;
+  int status = 0;
+  while (worker_now_s() < until) {
+    if (waitpid(*pid, &status, WNOHANG) == *pid) {
+      *pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    usleep(20000);
+  }
+  worker_kill(pid);
+  return -1;
+}
+
+bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
+  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+  bool ok = in && out;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  ok = ok && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  char buf[65536];
+  size_t n;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    ok = fwrite(buf, 1, n, out) == n && EVP_DigestUpdate(md, buf, n);
+  unsigned len = 0;
+  uint8_t digest[32];
+  ok = ok && EVP_DigestFinal_ex(md, digest, &len) && len == 32;
+  if (ok && sha) memcpy(sha, digest, 32);
+  EVP_MD_CTX_free(md);
+  if (in) fclose(in);
+  if (out && fclose(out) != 0) ok = false;
+  return ok;
 }

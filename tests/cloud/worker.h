@@ -2,7 +2,9 @@
 #ifndef SEAM_TESTS_CLOUD_WORKER_H
 #define SEAM_TESTS_CLOUD_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Monotonic seconds. */
@@ -15,5 +17,21 @@ double worker_now_s(void);
  * is killed and reaped). */
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size);
+
+/* SIGTERM, then waits up to timeout_s for the exit. Returns the exit status
+ * (128 + the signal when a signal ended it; under the sanitizers a leak makes
+ * it non-zero), or -1 when the worker had to be killed. *pid becomes -1. */
+int worker_stop(pid_t *pid, double timeout_s);
+
+/* SIGKILL and reap; nothing when *pid <= 0. *pid becomes -1. */
+void worker_kill(pid_t *pid);
+
+/* worker_kill, then removes the repository folder (when repo is not "")
+ * and empties repo. */
+void worker_cleanup(pid_t *pid, char *repo);
+
+/* Copies a model file into a repository, computing its SHA-256 into sha
+ * (may be NULL); false on any failure. */
+bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]);
 
 #endif

@@ -1,7 +1,7 @@
 /* Multiply-accumulate counts of nodes, from the shapes they actually ran
- * with (seam info, seam profile). */
-#ifndef SEAM_CLI_MACS_H
-#define SEAM_CLI_MACS_H
+ * with (profiles, seam info, seam cuts). */
+#ifndef SEAM_RUNTIME_MACS_H
+#define SEAM_RUNTIME_MACS_H
 
 #include <stdint.h>
 
@@ -10,6 +10,6 @@
 /* MACs of one executed node given its input and output tensors (as an
  * executor observer's after_node sees them): Conv, ConvTranspose, Gemm and
  * MatMul; 0 for every other op and when a needed tensor is missing. */
-int64_t cli_node_macs(const seam_node *n, const seam_tensor *const *in, seam_tensor *const *out);
+int64_t seam_node_macs(const seam_node *n, const seam_tensor *const *in, seam_tensor *const *out);
 
 #endif

@@ -1,10 +1,10 @@
 /* Multiply-accumulate counts of the compute-heavy ops. */
-#include "cli/macs.h"
+#include "runtime/macs.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-int64_t cli_node_macs(const seam_node *n, const seam_tensor *const *in, seam_tensor *const *out) {
+int64_t seam_node_macs(const seam_node *n, const seam_tensor *const *in, seam_tensor *const *out) {
   if (!out[0] || !in[0]) return 0;
   /* QLinearConv/QLinearMatMul: the weight is input 3 (x, x_scale, x_zero_point, w, ...). */
   bool qconv = strcmp(n->op_type, "QLinearConv") == 0;
