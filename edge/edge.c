@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "edge/session.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -503,4 +504,21 @@ done:
     for (size_t i = 0; i < n_outputs; i++) seam_tensor_free(outputs[i]), outputs[i] = NULL;
   tm->total_us = since(start);
   return st;
+}
+
+/* Internal accessors (edge/session.h) for the other files of the library. */
+void seam_edge_session_view(const seam_edge_session *s, edge_session_view *v) {
+  v->model = s->model;
+  v->channel = s->channel;
+  v->model_name = s->model_name;
+  v->sha256 = s->sha256;
+  v->kind = s->kind == CUT_LOCAL ? EDGE_CUT_LOCAL : s->kind == CUT_CLOUD ? EDGE_CUT_CLOUD : EDGE_CUT_SPLIT;
+  v->n_cut = s->n_cut;
+  v->cut = (const char *const *)s->cut;
+  v->deadline_ms = s->deadline_ms;
+  v->codec = s->codec;
+}
+
+uint64_t seam_edge_session_next_id(seam_edge_session *s) {
+  return (uint64_t)atomic_fetch_add(&s->next_id, 1);
 }

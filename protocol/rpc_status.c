@@ -28,3 +28,19 @@ seam_rpc_code seam_rpc_code_from_status(seam_status status) {
       return SEAM_RPC_INTERNAL;
   }
 }
+
+seam_status seam_status_from_rpc_code(int code) {
+  switch (code) {
+    case SEAM_RPC_OK:
+      return SEAM_OK;
+    case SEAM_RPC_INVALID_ARGUMENT:
+    case SEAM_RPC_FAILED_PRECONDITION:
+      return SEAM_ERR_INVALID_ARGUMENT;
+    case SEAM_RPC_NOT_FOUND:
+      return SEAM_ERR_NOT_FOUND;
+    case SEAM_RPC_RESOURCE_EXHAUSTED:
+      return SEAM_ERR_NO_MEMORY;
+    default:
+      return SEAM_ERR_INTERNAL;
+  }
+}

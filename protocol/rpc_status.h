@@ -36,4 +36,10 @@ const char *seam_rpc_code_name(int code);
  * SEAM_ERR_NO_MEMORY is RESOURCE_EXHAUSTED; everything else INTERNAL. */
 seam_rpc_code seam_rpc_code_from_status(seam_status status);
 
+/* The seam_status a client reports for an RPC code: INVALID_ARGUMENT and
+ * FAILED_PRECONDITION (a hash mismatch) are SEAM_ERR_INVALID_ARGUMENT,
+ * NOT_FOUND SEAM_ERR_NOT_FOUND, RESOURCE_EXHAUSTED SEAM_ERR_NO_MEMORY, OK
+ * SEAM_OK, everything else SEAM_ERR_INTERNAL. */
+seam_status seam_status_from_rpc_code(int code);
+
 #endif

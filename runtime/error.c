@@ -15,6 +15,7 @@ SEAM_API const char *seam_status_name(seam_status status) {
   case SEAM_ERR_IO: return "SEAM_ERR_IO";
   case SEAM_ERR_NOT_FOUND: return "SEAM_ERR_NOT_FOUND";
   case SEAM_ERR_INTERNAL: return "SEAM_ERR_INTERNAL";
+  case SEAM_ERR_AGAIN: return "SEAM_ERR_AGAIN";
   }
   return "SEAM_ERR_UNKNOWN";
 }

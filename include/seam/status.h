@@ -26,7 +26,9 @@ typedef enum seam_status {
   SEAM_ERR_NO_MEMORY = 5,
   SEAM_ERR_IO = 6,               /* a file could not be read or written */
   SEAM_ERR_NOT_FOUND = 7,        /* a named tensor, input or output does not exist */
-  SEAM_ERR_INTERNAL = 8
+  SEAM_ERR_INTERNAL = 8,
+  SEAM_ERR_AGAIN = 9             /* not now: a stream is full or has nothing finished yet;
+                                    nothing was done, call again later */
 } seam_status;
 
 #define SEAM_ERROR_MESSAGE_SIZE 512
