@@ -24,8 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/health.pb-c.h"
@@ -66,9 +64,7 @@ static void cleanup(void) {
     worker = -1;
   }
   if (repo[0]) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
-    if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
+    worker_remove_dir(repo);
     repo[0] = '\0';
   }
 }
@@ -77,23 +73,6 @@ static void die(const char *msg) {
   fprintf(stderr, "FATAL: %s\n", msg);
   cleanup();
   exit(1);
-}
-
-static bool copy_file(const char *from, const char *to, uint8_t sha[32]) {
-  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-  bool ok = in && out;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  ok = ok && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-  char buf[65536];
-  size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-    ok = fwrite(buf, 1, n, out) == n && EVP_DigestUpdate(md, buf, n);
-  unsigned len = 0;
-  ok = ok && EVP_DigestFinal_ex(md, sha, &len) && len == 32;
-  EVP_MD_CTX_free(md);
-  if (in) fclose(in);
-  if (out && fclose(out) != 0) ok = false;
-  return ok;
 }
 
 /* Starts the worker (see tests/cloud/worker.h); returns the bound port. */
@@ -277,7 +256,7 @@ int main(int argc, char **argv) {
   snprintf(dir, sizeof dir, "%s/fashion", repo);
   snprintf(file, sizeof file, "%s/model.onnx", dir);
   uint8_t sha[32];
-  if (mkdir(dir, 0755) != 0 || !copy_file(model_path, file, sha)) die("cannot build the repository");
+  if (mkdir(dir, 0755) != 0 || !worker_copy_model(model_path, file, sha)) die("cannot build the repository");
   int port = start_worker(exe);
   printf("worker pid %d on port %d\n", (int)worker, port);
 

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 double worker_now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -67,4 +69,27 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
   int port = colon ? atoi(colon + 1) : 0;
   if (!strstr(line, "listening on") || port <= 0) return fail(pid, why, why_size, "unexpected first line from the worker");
   return port;
+}
+
+bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
+  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+  bool ok = in && out;
+  EVP_MD_CTX *md = sha ? EVP_MD_CTX_new() : NULL;
+  ok = ok && (!sha || (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)));
+  char buf[65536];
+  size_t n;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    ok = fwrite(buf, 1, n, out) == n && (!sha || EVP_DigestUpdate(md, buf, n));
+  unsigned len = 0;
+  ok = ok && (!sha || (EVP_DigestFinal_ex(md, sha, &len) && len == 32));
+  EVP_MD_CTX_free(md);
+  if (in) fclose(in);
+  if (out && fclose(out) != 0) ok = false;
+  return ok;
+}
+
+void worker_remove_dir(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
 }

@@ -2,7 +2,9 @@
 #ifndef SEAM_TESTS_CLOUD_WORKER_H
 #define SEAM_TESTS_CLOUD_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Monotonic seconds. */
@@ -15,5 +17,11 @@ double worker_now_s(void);
  * is killed and reaped). */
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size);
+
+/* Copies the model file from -> to; with sha non-NULL, also its SHA-256. */
+bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]);
+
+/* Removes a temporary repository folder (rm -rf); warns when it cannot. */
+void worker_remove_dir(const char *dir);
 
 #endif
