@@ -20,7 +20,10 @@
  *  - a worker killed (SIGKILL) with frames in flight: every frame comes
  *    back, fell_back = 1, exact; later frames too;
  *  - SIGTERM with streams open (one idle, one with frames in flight): the
- *    worker exits 0 within 5 s and every frame still comes back.
+ *    worker exits before its 3 s drain limit, the frames it had read are
+ *    answered, every frame still comes back;
+ *  - with --seam: `seam run --remote --cut T --stream` writes the same
+ *    outputs as `seam run`.
  * Each worker exits 0 after SIGTERM (under the sanitizers a leak would make
  * it non-zero). Every wait is bounded; an alarm ends the test after 150 s. */
 #include <pthread.h>
@@ -476,6 +479,40 @@ static void test_transport(const char *endpoint, const char *slow_endpoint, seam
          "checked\n");
 }
 
+/* ---- the CLI ---- */
+
+static void test_cli(const char *seam_exe, const char *samples_path, const char *endpoint) {
+  char local[128], streamed[128], cmd[2048];
+  snprintf(local, sizeof local, "%s/local.npy", repo);
+  snprintf(streamed, sizeof streamed, "%s/stream.npy", repo);
+  snprintf(cmd, sizeof cmd, "timeout 60 '%s' run --model '%s' --input '%s' --output '%s' > /dev/null",
+           seam_exe, model_path, samples_path, local);
+  CHECK(system(cmd) == 0, "%s", cmd);
+  snprintf(cmd, sizeof cmd,
+           "timeout 60 '%s' run --model '%s' --input '%s' --output '%s' --remote %s --cut %s "
+           "--stream --deadline-ms 10000 > '%s/stream.txt'",
+           seam_exe, model_path, samples_path, streamed, endpoint, CUT, repo);
+  CHECK(system(cmd) == 0, "%s", cmd);
+  seam_error err;
+  seam_tensor *a = seam_tensor_load_npy(local, &err), *b = seam_tensor_load_npy(streamed, &err);
+  CHECK(a && b && same_tensor(a, b), "seam run --stream writes other outputs than seam run");
+  seam_tensor_free(a);
+  seam_tensor_free(b);
+  /* One breakdown line per frame, every frame on the worker. */
+  char path[160], line[512];
+  snprintf(path, sizeof path, "%s/stream.txt", repo);
+  FILE *f = fopen(path, "r");
+  int frames = 0, on_worker = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    frames += strstr(line, "  frame ") == line;
+    on_worker += strstr(line, "  frame ") == line && strstr(line, ": worker ");
+  }
+  if (f) fclose(f);
+  CHECK(frames == n_samples && on_worker == n_samples, "seam run --stream printed %d frames, %d "
+        "on the worker, for %d samples", frames, on_worker, n_samples);
+  printf("seam run --stream: %d frames, same outputs as seam run\n", frames);
+}
+
 /* ---- threads ---- */
 
 typedef struct thread_arg {
@@ -494,14 +531,16 @@ static void *thread_main(void *p) {
 }
 
 int main(int argc, char **argv) {
-  const char *cloud_exe = NULL, *samples_path = NULL;
+  const char *cloud_exe = NULL, *samples_path = NULL, *seam_exe = NULL;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--seam-cloud") == 0) cloud_exe = argv[i + 1];
     else if (strcmp(argv[i], "--model") == 0) model_path = argv[i + 1];
     else if (strcmp(argv[i], "--samples") == 0) samples_path = argv[i + 1];
+    else if (strcmp(argv[i], "--seam") == 0) seam_exe = argv[i + 1];
   }
   if (!cloud_exe || !model_path || !samples_path) {
-    fprintf(stderr, "usage: test_stream --seam-cloud PATH --model DIR/model.onnx --samples S.npy\n");
+    fprintf(stderr, "usage: test_stream --seam-cloud PATH --model DIR/model.onnx --samples S.npy"
+                    " [--seam PATH]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -588,6 +627,7 @@ int main(int argc, char **argv) {
   printf("cloud-only and local-only cuts through the stream: %d frames each\n", n_samples);
 
   test_transport(fast, slow, model);
+  if (seam_exe) test_cli(seam_exe, samples_path, fast);
 
   /* 4 threads, a stream each, on one session. */
   seam_edge_session *shared = open_session(fast, CUT, SEAM_EDGE_CODEC_RAW, 0, 10000);
