@@ -14,6 +14,9 @@
  *    succeed; the stream ends with OK; a client's cancel, a message over
  *    the worker's size limit (RESOURCE_EXHAUSTED) and a stream deadline
  *    (DEADLINE_EXCEEDED) end the stream without harming the worker;
+ *  - flow control: a client that sends 100 requests with 1 MiB replies and
+ *    reads none stops the worker reading its stream (the worker's log
+ *    counts what it handled), and reading replies lets it go on;
  *  - 4 threads, each with its own stream, x 50 frames;
  *  - a worker slower than the frame deadline (--debug-delay-ms): every frame
  *    falls back on the device, exact;
@@ -56,7 +59,8 @@
 #define TIME_LIMIT_S 150
 
 static atomic_int failures; /* threads check too */
-static pid_t workers[3] = {-1, -1, -1};
+#define N_WORKERS 4
+static pid_t workers[N_WORKERS] = {-1, -1, -1, -1};
 static char repo[64] = "";
 static char model_name[256];
 static uint8_t model_sha[32];
@@ -87,7 +91,7 @@ static void sleep_ms(int ms) {
 }
 
 static void cleanup(void) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < N_WORKERS; i++)
     if (workers[i] > 0) {
       kill(workers[i], SIGKILL);
       waitpid(workers[i], NULL, 0);
@@ -109,7 +113,7 @@ static void on_alarm(int sig) {
   (void)sig;
   static const char msg[] = "FAIL: test_stream took over its time limit; aborting\n";
   if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing to do */ }
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < N_WORKERS; i++)
     if (workers[i] > 0) kill(workers[i], SIGKILL);
   _exit(1);
 }
@@ -479,6 +483,82 @@ static void test_transport(const char *endpoint, const char *slow_endpoint, seam
          "checked\n");
 }
 
+/* ---- flow control ---- */
+
+#define FLOW_REQUESTS 100
+#define FLOW_WANTED 20 /* x the 50 KB stem activation: replies of 1 MiB */
+
+/* Requests the worker has handled so far, from its log. */
+static int count_handled(const char *log_path) {
+  FILE *f = fopen(log_path, "r");
+  char line[1024];
+  int n = 0;
+  while (f && fgets(line, sizeof line, f)) n += strstr(line, "request_id=flow ") != NULL;
+  if (f) fclose(f);
+  return n;
+}
+
+static void test_flow_control(const char *cloud_exe) {
+  char log_path[128], endpoint[64], why[128];
+  snprintf(log_path, sizeof log_path, "%s/flow.log", repo);
+  int port = worker_start_logged(cloud_exe, repo, NULL, log_path, &workers[3], why, sizeof why);
+  if (port < 0) die(why);
+  snprintf(endpoint, sizeof endpoint, "127.0.0.1:%d", port);
+  seam_error err;
+  seam_grpc_channel *ch = seam_grpc_channel_open(endpoint, (size_t)64 << 20, &err);
+  if (!ch) die(err.message);
+  seam_grpc_stream *st = seam_grpc_stream_open(ch, "/seam.v1.Seam/InferStream", 0, &err);
+  CHECK(st != NULL, "open: %s", err.message);
+  if (st) {
+    seam_codec_options opt = {0};
+    Seam__V1__Tensor t;
+    if (seam_codec_encode(samples[0], input_name, &opt, &t, NULL, &err) != SEAM_OK) die(err.message);
+    Seam__V1__Tensor *inputs[1] = {&t};
+    char *wanted[FLOW_WANTED];
+    for (int i = 0; i < FLOW_WANTED; i++) wanted[i] = (char *)"/stem/relu/Relu_output_0";
+    Seam__V1__InferRequest rq = SEAM__V1__INFER_REQUEST__INIT;
+    rq.model_name = model_name;
+    rq.model_sha256.data = model_sha;
+    rq.model_sha256.len = 32;
+    rq.request_id = (char *)"flow";
+    rq.n_inputs = 1;
+    rq.inputs = inputs;
+    rq.n_wanted = FLOW_WANTED;
+    rq.wanted = wanted;
+    size_t size = seam__v1__infer_request__get_packed_size(&rq);
+    uint8_t *buf = malloc(size);
+    if (!buf) die("out of memory");
+    seam__v1__infer_request__pack(&rq, buf);
+    seam_codec_msg_clear(&t);
+    int sent = 0;
+    while (sent < FLOW_REQUESTS && seam_grpc_stream_send(st, buf, size, 2000) == 0) sent++;
+    free(buf);
+    sleep_ms(500);
+    int stalled = count_handled(log_path);
+    CHECK(stalled >= 1 && stalled < sent / 2,
+          "a client reading nothing: the worker handled %d of %d requests", stalled, sent);
+    /* Reading replies lets the worker read on. */
+    int read = 0;
+    for (int i = 0; i < 10; i++) {
+      uint8_t *data = NULL;
+      size_t n = 0;
+      if (seam_grpc_stream_recv(st, &data, &n, 5000) == SEAM_GRPC_RECV_MESSAGE) read++;
+      free(data);
+    }
+    sleep_ms(300);
+    int resumed = count_handled(log_path);
+    CHECK(read == 10 && resumed > stalled, "after reading %d replies the worker handled %d (was %d)",
+          read, resumed, stalled);
+    printf("flow control: %d requests sent unread, the worker handled %d; after 10 replies read, "
+           "%d\n", sent, stalled, resumed);
+    seam_grpc_stream_cancel(st);
+    seam_grpc_stream_free(st);
+  }
+  seam_grpc_channel_close(ch);
+  int rc = stop_worker(3, 10, NULL);
+  CHECK(rc == 0, "the flow-control worker exited with %d", rc);
+}
+
 /* ---- the CLI ---- */
 
 static void test_cli(const char *seam_exe, const char *samples_path, const char *endpoint) {
@@ -628,6 +708,7 @@ int main(int argc, char **argv) {
 
   test_transport(fast, slow, model);
   if (seam_exe) test_cli(seam_exe, samples_path, fast);
+  test_flow_control(cloud_exe);
 
   /* 4 threads, a stream each, on one session. */
   seam_edge_session *shared = open_session(fast, CUT, SEAM_EDGE_CODEC_RAW, 0, 10000);
@@ -654,12 +735,12 @@ int main(int argc, char **argv) {
       result r;
       receive(st, &r, 5000);
       check_result(&r, true, EXPECT_FELL_BACK, "deadline");
-      /* The device acts at the deadline, not when the worker's late
-       * DEADLINE_EXCEEDED reply comes (after DELAY_MS). */
+      /* The device acts on the deadline itself, not on the worker's late
+       * DEADLINE_EXCEEDED reply (after DELAY_MS): the reason says which. */
       CHECK(strstr(r.message, "passed before the worker's reply"), "the fallback's reason: %s",
             r.message);
-      CHECK(r.timing.total_us < DELAY_MS * 1000, "a %d ms deadline fell back after %.1f ms",
-            DEADLINE_MS, r.timing.total_us / 1e3);
+      CHECK(r.timing.total_us < 1000000, "a %d ms deadline fell back after %.1f ms", DEADLINE_MS,
+            r.timing.total_us / 1e3);
       CHECK(r.timing.total_us >= DEADLINE_MS * 1000, "fell back after %.1f ms, before the deadline",
             r.timing.total_us / 1e3);
       seam_tensor_free(r.out);

@@ -1,5 +1,6 @@
 #include "tests/cloud/worker.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,11 @@ static int fail(pid_t *pid, char *why, size_t size, const char *msg) {
 
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size) {
+  return worker_start_logged(exe, repo, extra, NULL, pid, why, why_size);
+}
+
+int worker_start_logged(const char *exe, const char *repo, const char *const *extra,
+                        const char *log_path, pid_t *pid, char *why, size_t why_size) {
   const char *argv[32] = {exe, "--models", repo, "--listen", "127.0.0.1:0", "--threads", "2"};
   int argc = 7;
   for (int i = 0; extra && extra[i] && argc < 31; i++) argv[argc++] = extra[i];
@@ -39,6 +45,10 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
   *pid = fork();
   if (*pid < 0) return fail(pid, why, why_size, "fork failed");
   if (*pid == 0) {
+    if (log_path) {
+      int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (log >= 0) dup2(log, STDERR_FILENO);
+    }
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);

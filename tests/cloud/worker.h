@@ -18,6 +18,11 @@ double worker_now_s(void);
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size);
 
+/* The same, with the worker's stderr (its request log) written to log_path
+ * (NULL: inherited). */
+int worker_start_logged(const char *exe, const char *repo, const char *const *extra,
+                        const char *log_path, pid_t *pid, char *why, size_t why_size);
+
 /* Copies the model file from -> to; with sha non-NULL, also its SHA-256. */
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]);
 
