@@ -19,7 +19,7 @@ static void run_usage(FILE *out) {
           "                [--output OUT.npy | --output name=OUT.npy ...] [--labels FILE]\n"
           "                [--threads N] [--reference]\n"
           "                [--remote HOST:PORT --cut local|cloud|T1[,T2...] [--codec raw|f16|int8]\n"
-          "                 [--zstd LEVEL] [--deadline-ms N] [--model-name NAME]]\n\n"
+          "                 [--zstd LEVEL] [--deadline-ms N] [--model-name NAME] [--stream]]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
           "model has, and a batch of N samples runs on a model fixed to batch 1.\n"
@@ -34,7 +34,10 @@ static void run_usage(FILE *out) {
           "inputs. The outputs are written as a local run writes them, followed by the\n"
           "latency breakdown. If the worker is unreachable or misses --deadline-ms, the\n"
           "device finishes the tail itself. --model-name is the model's name in the\n"
-          "worker's repository (default: the model file's folder, or its file name).\n");
+          "worker's repository (default: the model file's folder, or its file name).\n"
+          "--stream sends each sample of the inputs' batch as one frame of an InferStream\n"
+          "(up to 8 in flight), prints each frame's breakdown as it finishes, and writes\n"
+          "the outputs in sample order.\n");
 }
 
 typedef struct run_args {
@@ -48,6 +51,7 @@ typedef struct run_args {
   const char *remote, *cut, *model_name;
   seam_edge_codec codec;
   int zstd_level, deadline_ms;
+  int stream;
 } run_args;
 
 static int parse_args(int argc, char **argv, run_args *a) {
@@ -60,6 +64,10 @@ static int parse_args(int argc, char **argv, run_args *a) {
     }
     if (strcmp(opt, "--reference") == 0) {
       a->options.fast_kernels = a->options.optimize = a->options.plan = 0;
+      continue;
+    }
+    if (strcmp(opt, "--stream") == 0) {
+      a->stream = 1;
       continue;
     }
     if (i + 1 >= argc) {
@@ -123,6 +131,10 @@ static int parse_args(int argc, char **argv, run_args *a) {
     fprintf(stderr, "seam run: --remote needs --cut local|cloud|T1[,T2...]\n");
     return 2;
   }
+  if (a->stream && !a->remote) {
+    fprintf(stderr, "seam run: --stream needs --remote HOST:PORT and --cut\n");
+    return 2;
+  }
   if (a->cut && !a->remote && strcmp(a->cut, "local") != 0) {
     fprintf(stderr, "seam run: --cut %s needs --remote HOST:PORT\n", a->cut);
     return 2;
@@ -137,19 +149,6 @@ static seam_tensor *add_batch_dim(const seam_tensor *t, seam_error *err) {
   for (int d = 0; d < t->rank; d++) dims[d + 1] = t->dims[d];
   seam_tensor *out = seam_tensor_create(t->dtype, (size_t)t->rank + 1, dims, err);
   if (out) memcpy(out->data, t->data, seam_tensor_nbytes(t));
-  return out;
-}
-
-/* Sample i of a batched tensor, as a batch of one. */
-static seam_tensor *slice_sample(const seam_tensor *t, int64_t i, seam_error *err) {
-  int64_t dims[SEAM_MAX_RANK];
-  memcpy(dims, t->dims, sizeof dims);
-  dims[0] = 1;
-  seam_tensor *out = seam_tensor_create(t->dtype, (size_t)t->rank, dims, err);
-  if (out) {
-    size_t bytes = seam_tensor_nbytes(out);
-    memcpy(out->data, (const char *)t->data + (size_t)i * bytes, bytes);
-  }
   return out;
 }
 
@@ -220,18 +219,7 @@ static seam_status run_once(const seam_model *m, edge_run *e, size_t n_in, const
   seam_status st = seam_edge_infer(e->session, n_in, names, inputs, n_out, outputs, &t, err);
   if (st != SEAM_OK) return st;
   if (t.fell_back) snprintf(e->note, sizeof e->note, "%s", err->message);
-  e->sum.head_us += t.head_us;
-  e->sum.encode_us += t.encode_us;
-  e->sum.bytes_up += t.bytes_up;
-  e->sum.bytes_down += t.bytes_down;
-  e->sum.network_us += t.network_us;
-  e->sum.worker_queue_us += t.worker_queue_us;
-  e->sum.worker_compute_us += t.worker_compute_us;
-  e->sum.decode_us += t.decode_us;
-  e->sum.fallback_us += t.fallback_us;
-  e->sum.total_us += t.total_us;
-  e->sum.fell_back += t.fell_back;
-  e->sum.remote += t.remote;
+  cli_timing_add(&e->sum, &t);
   e->runs++;
   return SEAM_OK;
 }
@@ -261,25 +249,11 @@ static seam_status run_per_sample(const seam_model *m, edge_run *e, int n_in, co
   seam_status st = SEAM_OK;
   for (int64_t b = 0; b < batch && st == SEAM_OK; b++) {
     for (int i = 0; i < n_in; i++)
-      if (!(sample_in[i] = slice_sample(inputs[i], b, err))) st = SEAM_ERR_NO_MEMORY;
+      if (!(sample_in[i] = cli_slice_sample(inputs[i], b, err))) st = SEAM_ERR_NO_MEMORY;
     if (st == SEAM_OK)
       st = run_once(m, e, (size_t)n_in, names, (const seam_tensor *const *)sample_in, n_out, sample_out, err);
-    for (size_t o = 0; st == SEAM_OK && o < n_out; o++) {
-      seam_tensor *s = sample_out[o];
-      if (b == 0) {
-        int64_t dims[SEAM_MAX_RANK];
-        memcpy(dims, s->dims, sizeof dims);
-        dims[0] = s->rank > 0 ? s->dims[0] * batch : 1;
-        if (!(outputs[o] = seam_tensor_create(s->dtype, (size_t)s->rank, dims, err))) st = SEAM_ERR_NO_MEMORY;
-      }
-      if (st == SEAM_OK) {
-        size_t bytes = seam_tensor_nbytes(s);
-        if (bytes * (size_t)batch != seam_tensor_nbytes(outputs[o]))
-          { snprintf(err->message, sizeof err->message, "output %zu changes shape between samples", o); st = SEAM_ERR_SHAPE; }
-        else
-          memcpy((char *)outputs[o]->data + (size_t)b * bytes, s->data, bytes);
-      }
-    }
+    for (size_t o = 0; st == SEAM_OK && o < n_out; o++)
+      st = cli_stack_sample(&outputs[o], sample_out[o], b, batch, err);
     for (int i = 0; i < n_in; i++) seam_tensor_free(sample_in[i]), sample_in[i] = NULL;
     for (size_t o = 0; o < n_out; o++) seam_tensor_free(sample_out[o]), sample_out[o] = NULL;
   }
@@ -347,13 +321,28 @@ int cmd_run(int argc, char **argv) {
     }
   }
   t0 = cli_now_ms();
-  seam_status st = batch > 1 ? run_per_sample(model, &edge, a.n_inputs, names, inputs, batch, n_out, outputs, &err)
-                             : run_once(model, &edge, (size_t)a.n_inputs, names,
-                                        (const seam_tensor *const *)inputs, n_out, outputs, &err);
+  seam_status st;
+  if (a.stream) {
+    /* Every sample of the batch is a frame; the inputs share their batch. */
+    batch = inputs[0]->rank > 0 ? inputs[0]->dims[0] : 1;
+    for (int i = 1; i < a.n_inputs; i++)
+      if (inputs[i]->rank < 1 || inputs[i]->dims[0] != batch) {
+        fprintf(stderr, "seam run: --stream needs inputs with one batch size\n");
+        goto done;
+      }
+    st = cli_run_stream(edge.session, (size_t)a.n_inputs, names, inputs, batch, n_out, outputs,
+                        &edge.sum, &edge.runs, edge.note, sizeof edge.note, &err);
+  } else if (batch > 1) {
+    st = run_per_sample(model, &edge, a.n_inputs, names, inputs, batch, n_out, outputs, &err);
+  } else {
+    st = run_once(model, &edge, (size_t)a.n_inputs, names, (const seam_tensor *const *)inputs,
+                  n_out, outputs, &err);
+  }
   double t_run = cli_now_ms() - t0;
   if (st != SEAM_OK) goto fail;
   printf("model %s: loaded in %.1f ms, ran in %.2f ms%s\n", a.model, t_load, t_run,
-         batch > 1 ? " (batch run sample by sample)" : "");
+         a.stream ? " (one stream frame per sample)"
+                  : batch > 1 ? " (batch run sample by sample)" : "");
   for (size_t o = 0; o < n_out; o++) {
     seam_value_info info;
     seam_model_output_info(model, o, &info);

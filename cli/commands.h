@@ -2,6 +2,7 @@
 #ifndef SEAM_CLI_COMMANDS_H
 #define SEAM_CLI_COMMANDS_H
 
+#include "seam/edge.h"
 #include "seam/seam.h"
 
 int cmd_run(int argc, char **argv);
@@ -69,6 +70,24 @@ int cli_timing_option(cli_timing_args *a, const char *cmd, int argc, char **argv
  * graph optimization, no run plans); *load_ms gets the load time. Prints a
  * message naming cmd and returns NULL on failure. */
 seam_model *cli_timing_load(const cli_timing_args *a, const char *cmd, double *load_ms);
+
+/* seam run's batches (cli/run_batch.c). Sample i of a batched tensor, as a
+ * batch of one. */
+seam_tensor *cli_slice_sample(const seam_tensor *t, int64_t i, seam_error *err);
+/* Copies sample b of batch (a batch-of-one tensor s) into *whole, creating
+ * *whole at the first sample; SEAM_ERR_SHAPE when the samples differ. */
+seam_status cli_stack_sample(seam_tensor **whole, const seam_tensor *s, int64_t b, int64_t batch,
+                             seam_error *err);
+/* Adds t to the sums of sum. */
+void cli_timing_add(seam_edge_timing *sum, const seam_edge_timing *t);
+/* --stream: each of the batch samples of the inputs is one frame of an
+ * InferStream of the session (up to 8 in flight); prints each frame's
+ * breakdown as it finishes, stacks the outputs in sample order, and sums
+ * the timings (*frames counts them; note gets a fallback's reason). */
+seam_status cli_run_stream(seam_edge_session *s, size_t n_in, const char **names,
+                           seam_tensor **inputs, int64_t batch, size_t n_out, seam_tensor **outputs,
+                           seam_edge_timing *sum, int *frames, char *note, size_t note_size,
+                           seam_error *err);
 
 /* n when n > 0, else the number of online cores. */
 int cli_thread_count(int n);

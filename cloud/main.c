@@ -1,13 +1,15 @@
 /* seam-cloud: the cloud worker.
  *
  *   seam-cloud --models DIR --listen HOST:PORT [--threads N] [--parallel-runs K]
- *              [--model-threads T] [--max-message-mb N]
+ *              [--model-threads T] [--max-message-mb N] [--stream-window N]
  *
  * Loads every model of the repository DIR, serves them over gRPC, prints
  * "seam-cloud listening on HOST:PORT" (with the port actually bound, so
  * --listen 127.0.0.1:0 lets the system pick one) on stdout once it accepts
- * calls, logs one line per request on stderr, and on SIGTERM or SIGINT
- * stops accepting calls, lets those in flight finish and exits 0. */
+ * calls, logs one line per request (per stream message) on stderr, and on
+ * SIGTERM or SIGINT stops accepting calls, lets those in flight finish (open
+ * streams finish the messages they have read, then end with UNAVAILABLE)
+ * and exits 0. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -40,7 +42,7 @@ static void on_signal(int sig) {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: seam-cloud --models DIR --listen HOST:PORT [--threads N] [--parallel-runs K]\n"
-          "                  [--model-threads T] [--max-message-mb N]\n"
+          "                  [--model-threads T] [--max-message-mb N] [--stream-window N]\n"
           "  --models DIR          model repository: DIR/<name>/model.onnx or\n"
           "                        DIR/<name>/<version>/model.onnx (highest version served)\n"
           "  --listen HOST:PORT    address to serve gRPC on (port 0: any free port)\n"
@@ -49,7 +51,10 @@ static void usage(FILE *f) {
           "                        K > 1 raises throughput under many concurrent clients\n"
           "  --model-threads T     threads of one inference (default: online cores / K)\n"
           "  --max-message-mb N    largest request or reply message, MiB (default 64);\n"
-          "                        a decoded tensor may be up to 4 times that\n");
+          "                        a decoded tensor may be up to 4 times that\n"
+          "  --stream-window N     requests of one InferStream handled or waiting to be\n"
+          "                        sent at once (default 4); a client that reads no\n"
+          "                        replies stops the worker reading its stream\n");
 }
 
 static bool parse_int(const char *s, long lo, long hi, long *out) {
@@ -64,6 +69,7 @@ static bool parse_int(const char *s, long lo, long hi, long *out) {
 int main(int argc, char **argv) {
   const char *models = NULL, *listen = NULL;
   long threads = 0, max_mb = 64, debug_delay_ms = 0, parallel_runs = 1, model_threads = 0;
+  long stream_window = SEAM_GRPC_STREAM_WINDOW_DEFAULT;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -98,6 +104,11 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--max-message-mb")) {
       if (!parse_int(v, 1, 2047, &max_mb)) {
         fprintf(stderr, "seam-cloud: --max-message-mb must be 1..2047, not '%s'\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--stream-window")) {
+      if (!parse_int(v, 1, 1024, &stream_window)) {
+        fprintf(stderr, "seam-cloud: --stream-window must be 1..1024, not '%s'\n", v);
         return 2;
       }
     } else if (!strcmp(a, "--debug-delay-ms")) {
@@ -172,7 +183,9 @@ int main(int argc, char **argv) {
                                  .handler = seam_cloud_handle,
                                  .user = &svc,
                                  .threads = (int)threads,
-                                 .max_message_bytes = max_message};
+                                 .max_message_bytes = max_message,
+                                 .streaming = seam_cloud_method_streaming,
+                                 .stream_window = (int)stream_window};
   int port = 0;
   seam_grpc_server *server = seam_grpc_server_start(&cfg, &port, &err);
   if (!server) {

@@ -19,11 +19,12 @@
 #define SEAM_VERSION "unknown"
 #endif
 
-enum { M_INFER, M_MODEL_INFO, M_ECHO, M_HEALTH_CHECK, M_PROFILE };
+enum { M_INFER, M_MODEL_INFO, M_ECHO, M_HEALTH_CHECK, M_INFER_STREAM, M_PROFILE };
 
 const char *const seam_cloud_methods[] = {"/seam.v1.Seam/Infer", "/seam.v1.Seam/ModelInfo",
                                           "/seam.v1.Seam/Echo", "/grpc.health.v1.Health/Check",
-                                          "/seam.v1.Seam/Profile"};
+                                          "/seam.v1.Seam/InferStream", "/seam.v1.Seam/Profile"};
+const unsigned char seam_cloud_method_streaming[] = {0, 0, 0, 0, 1, 0};
 const size_t seam_cloud_method_count = sizeof seam_cloud_methods / sizeof seam_cloud_methods[0];
 
 static int64_t mono_ns(void) {
@@ -142,8 +143,12 @@ static bool decoded_size(const Seam__V1__Tensor *t, uint64_t *bytes) {
   return true;
 }
 
+/* Infer, and each message of InferStream: one InferRequest in, one
+ * InferReply out, whose status equals r->code. The reply message is always
+ * packed, with the status alone when the outputs would not fit (streams
+ * need a reply per request to report its error). */
 static void handle_infer(const seam_cloud_service *svc, const seam_grpc_request *req,
-                         seam_grpc_response *r) {
+                         const char *method, seam_grpc_response *r) {
   if (svc->debug_delay_ms > 0) {
     struct timespec d = {svc->debug_delay_ms / 1000, (long)(svc->debug_delay_ms % 1000) * 1000000};
     nanosleep(&d, NULL);
@@ -298,7 +303,13 @@ reply:
   status.message = r->message;
   timings.total_us = us_between(req->received_ns, mono_ns());
   pack_reply(svc, &reply.base, r);
-  log_request(svc, "Infer", rq ? rq->request_id : NULL, rq ? rq->model_name : NULL, r,
+  if (!r->data) { /* over the message limit: the status alone (r holds it) */
+    reply.outputs = NULL;
+    reply.n_outputs = 0;
+    status.code = (uint32_t)r->code;
+    pack_reply(svc, &reply.base, r);
+  }
+  log_request(svc, method, rq ? rq->request_id : NULL, rq ? rq->model_name : NULL, r,
               us_between(req->received_ns, mono_ns()), &timings);
   for (size_t i = 0; i < n_encoded; i++) seam_codec_msg_clear(&out_msgs[i]);
   free(out_msgs);
@@ -482,7 +493,10 @@ void seam_cloud_handle(void *user, const seam_grpc_request *request, seam_grpc_r
   const seam_cloud_service *svc = user;
   switch (request->method) {
     case M_INFER:
-      handle_infer(svc, request, response);
+      handle_infer(svc, request, "Infer", response);
+      break;
+    case M_INFER_STREAM:
+      handle_infer(svc, request, "InferStream", response);
       break;
     case M_MODEL_INFO:
       handle_model_info(svc, request, response);

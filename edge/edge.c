@@ -20,6 +20,8 @@
 
 #include "edge/cut_wire.h"
 #include "edge/model_id.h"
+#include "edge/session.h"
+#include "edge/wire.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -280,62 +282,31 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
                        int timeout_ms, size_t n_out,
                        seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
   int code = -1;
-  Seam__V1__Tensor *msgs = calloc(n ? n : 1, sizeof *msgs);
-  Seam__V1__Tensor **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-  size_t n_encoded = 0;
   uint8_t *buf = NULL, *reply = NULL;
-  size_t reply_size = 0;
+  size_t size = 0, reply_size = 0;
   Seam__V1__InferReply *rp = NULL;
-  if (!msgs || !ptrs) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-    goto out;
-  }
-  int64_t t0 = mono_us();
-  for (size_t i = 0; i < n; i++) {
-    seam_codec_options opt = wire ? wire[i].codec : s->codec;
-    if (!(wire && opt.int8_range == SEAM_INT8_RANGE_QUANTIZED) &&
-        seam_tensor_dtype(tensors[i]) != SEAM_DTYPE_FLOAT32)
-      opt.encoding = SEAM_ENCODING_RAW;
-    seam_error e;
-    seam_status st = seam_codec_encode(tensors[i], names[i], &opt, &msgs[i], NULL, &e);
-    if (st != SEAM_OK) {
-      fail(err, st, "encoding '%s': %s", names[i], e.message);
-      goto out;
-    }
-    ptrs[i] = &msgs[i];
-    n_encoded++;
-  }
   char request_id[32];
   snprintf(request_id, sizeof request_id, "edge-%llu",
            (unsigned long long)atomic_fetch_add(&s->next_id, 1));
-  /* The time the encoding took comes off the budget too. */
+  edge_session_view v;
+  seam_edge_session_view(s, &v);
+  int64_t t0 = mono_us();
+  uint32_t budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
+  if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size, err) !=
+      SEAM_OK)
+    goto out;
+  tm->encode_us = since(t0);
+  tm->bytes_up = size;
+  /* The time the encoding took comes off the call's timeout too. */
   if (s->deadline_ms > 0) {
-    timeout_ms -= (int)(since(t0) / 1000);
+    timeout_ms -= (int)(tm->encode_us / 1000);
     if (timeout_ms <= 0) {
-      fail(err, SEAM_ERR_INTERNAL, "the deadline of %d ms passed before the request was sent",
+      fail(err, SEAM_ERR_CANCELLED, "the deadline of %d ms passed before the request was sent",
            s->deadline_ms);
       code = SEAM_RPC_DEADLINE_EXCEEDED;
       goto out;
     }
   }
-  Seam__V1__InferRequest rq = SEAM__V1__INFER_REQUEST__INIT;
-  rq.model_name = s->model_name;
-  rq.model_sha256.data = s->sha256;
-  rq.model_sha256.len = 32;
-  rq.request_id = request_id;
-  rq.budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
-  rq.n_inputs = n;
-  rq.inputs = ptrs;
-  rq.reply_encoding = SEAM__V1__ENCODING__ENCODING_RAW;
-  size_t size = seam__v1__infer_request__get_packed_size(&rq);
-  buf = malloc(size ? size : 1);
-  if (!buf) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-    goto out;
-  }
-  seam__v1__infer_request__pack(&rq, buf);
-  tm->encode_us = since(t0);
-  tm->bytes_up = size;
   char message[SEAM_ERROR_MESSAGE_SIZE - 64];
   message[0] = '\0';
   int64_t t1 = mono_us();
@@ -359,29 +330,13 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   tm->network_us = rtt > worker_total ? rtt - worker_total : 0;
   tm->worker_queue_us = rp->timings ? rp->timings->queue_us : 0;
   tm->worker_compute_us = rp->timings ? rp->timings->compute_us : 0;
-  if (rp->n_outputs != n_out) {
-    fail(err, SEAM_ERR_PARSE, "the worker answered %zu outputs, the model has %zu", rp->n_outputs,
-         n_out);
-    goto out;
-  }
-  for (size_t i = 0; i < n_out; i++) {
-    seam_error e;
-    outputs[i] = seam_codec_decode(rp->outputs[i], EDGE_MAX_MESSAGE_BYTES * 4, NULL, &e);
-    if (!outputs[i]) {
-      for (size_t k = 0; k < i; k++) seam_tensor_free(outputs[k]), outputs[k] = NULL;
-      fail(err, e.status, "output %zu of the reply: %s", i, e.message);
-      goto out;
-    }
-  }
+  if (edge_decode_outputs(rp, n_out, outputs, err) != SEAM_OK) goto out;
   tm->decode_us = since(t2);
   code = 0;
 out:
   if (rp) seam__v1__infer_reply__free_unpacked(rp, NULL);
   free(reply);
   free(buf);
-  for (size_t i = 0; i < n_encoded; i++) seam_codec_msg_clear(&msgs[i]);
-  free(msgs);
-  free(ptrs);
   return code;
 }
 
@@ -493,4 +448,23 @@ done:
     for (size_t i = 0; i < n_outputs; i++) seam_tensor_free(outputs[i]), outputs[i] = NULL;
   tm->total_us = since(start);
   return st;
+}
+
+/* Internal accessors (edge/session.h) for the other files of the library. */
+void seam_edge_session_view(const seam_edge_session *s, edge_session_view *v) {
+  v->model = s->model;
+  v->channel = s->channel;
+  v->model_name = s->model_name;
+  v->sha256 = s->sha256;
+  v->kind = s->kind == CUT_LOCAL ? EDGE_CUT_LOCAL : s->kind == CUT_CLOUD ? EDGE_CUT_CLOUD : EDGE_CUT_SPLIT;
+  v->n_cut = s->n_cut;
+  v->cut = (const char *const *)s->cut;
+  v->head_names = (const char *const *)s->head_names;
+  v->wire = s->wire;
+  v->deadline_ms = s->deadline_ms;
+  v->codec = s->codec;
+}
+
+uint64_t seam_edge_session_next_id(seam_edge_session *s) {
+  return (uint64_t)atomic_fetch_add(&s->next_id, 1);
 }

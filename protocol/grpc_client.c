@@ -15,9 +15,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
-struct seam_grpc_channel {
-  grpc_channel *channel;
-};
+#include "protocol/grpc_client_impl.h"
 
 seam_grpc_channel *seam_grpc_channel_open(const char *target, size_t max_message_bytes,
                                           seam_error *err) {

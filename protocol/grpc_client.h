@@ -1,11 +1,13 @@
-/* A unary gRPC client on the gRPC C core API (libgrpc 1.51).
+/* A gRPC client on the gRPC C core API (libgrpc 1.51): unary calls and
+ * bidirectional streams.
  *
  * Internal to seam; exposes no gRPC type. One channel per endpoint: gRPC
  * core reconnects a channel by itself after the connection drops (with
- * backoff), so a channel is opened once and shared. Calls on one channel may
- * run from several threads at once; each call uses its own completion queue.
+ * backoff), so a channel is opened once and shared. Calls and streams on one
+ * channel may run from several threads at once; each uses its own
+ * completion queue.
  *
- * Not yet: TLS, retries, streaming calls. */
+ * Not yet: TLS, retries. */
 #ifndef SEAM_PROTOCOL_GRPC_CLIENT_H
 #define SEAM_PROTOCOL_GRPC_CLIENT_H
 
@@ -34,5 +36,60 @@ void seam_grpc_channel_close(seam_grpc_channel *channel);
 int seam_grpc_call(seam_grpc_channel *channel, const char *method, const void *request,
                    size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
                    char *message, size_t message_size);
+
+/* A bidirectional stream (grpc_client_stream.c). Thread-safety: one thread
+ * may send (send, close_send) while another receives (recv, finish);
+ * cancel may be called from any thread; free when no other call on the
+ * stream runs. A stream must be freed before its channel is closed. */
+typedef struct seam_grpc_stream seam_grpc_stream;
+
+/* Opens a stream of method ("/pkg.Service/Method") on the channel, with a
+ * deadline for the whole stream of timeout_ms (<= 0: none). Does not wait
+ * for the connection: a worker that cannot be reached shows as a failed
+ * send or an ended receive. NULL with err filled when gRPC refuses. */
+seam_grpc_stream *seam_grpc_stream_open(seam_grpc_channel *channel, const char *method,
+                                        int timeout_ms, seam_error *err);
+
+/* Sends one message; returns once gRPC has accepted it (HTTP/2 flow control
+ * may hold it while the server reads nothing). 0 on success; otherwise the
+ * message was not sent and the stream is over for sending:
+ * SEAM_RPC_DEADLINE_EXCEEDED when timeout_ms (< 0: no limit) passed first
+ * (the stream is then cancelled), SEAM_RPC_UNAVAILABLE when the stream had
+ * failed or ended (seam_grpc_stream_finish says why),
+ * SEAM_RPC_FAILED_PRECONDITION after close_send. */
+int seam_grpc_stream_send(seam_grpc_stream *stream, const void *data, size_t size,
+                          int timeout_ms);
+
+typedef enum seam_grpc_recv_result {
+  SEAM_GRPC_RECV_MESSAGE = 0, /* *data (malloc'd, the caller frees it) and *size */
+  SEAM_GRPC_RECV_END = 1,     /* no more messages (the server ended the stream, or it
+                                 failed): seam_grpc_stream_finish gives the status */
+  SEAM_GRPC_RECV_TIMEOUT = 2  /* nothing within timeout_ms; the stream goes on */
+} seam_grpc_recv_result;
+
+/* Receives the next message, waiting at most timeout_ms (< 0: no limit
+ * beyond the stream's deadline; 0: only what has arrived). */
+seam_grpc_recv_result seam_grpc_stream_recv(seam_grpc_stream *stream, uint8_t **data,
+                                            size_t *size, int timeout_ms);
+
+/* Half-closes: tells the server no more messages come. 0, or a code as for
+ * send. */
+int seam_grpc_stream_close_send(seam_grpc_stream *stream, int timeout_ms);
+
+/* Waits up to timeout_ms (< 0: no limit beyond the stream's deadline) for
+ * the stream's final status and returns its code; message (may be NULL)
+ * receives the status message. When the status does not come in time the
+ * stream is cancelled (SEAM_RPC_CANCELLED). Calling it again returns the
+ * same status. */
+int seam_grpc_stream_finish(seam_grpc_stream *stream, int timeout_ms, char *message,
+                            size_t message_size);
+
+/* Cancels the stream: operations waiting or to come fail at once. Any
+ * thread, any time before free. */
+void seam_grpc_stream_cancel(seam_grpc_stream *stream);
+
+/* Cancels the stream unless its status was received, waits for gRPC to let
+ * go of it and frees it. Accepts NULL. */
+void seam_grpc_stream_free(seam_grpc_stream *stream);
 
 #endif

@@ -1,11 +1,13 @@
-/* The unary gRPC server of grpc_server.h on gRPC core 1.51.
+/* The gRPC server of grpc_server.h on gRPC core 1.51: the server, its
+ * threads, shutdown, and unary calls (streams: grpc_server_stream.c).
  *
  * Per-call state machine: a call_state is created when a request is posted
- * (phase WAITING); its tag comes back when a call arrives (or with
+ * (kind TAG_CALL_WAITING); its tag comes back when a call arrives (or with
  * success == 0 at shutdown). The thread that dequeues it posts the next
- * request for the same method, runs the handler and starts one batch with
- * the whole reply (phase REPLYING); when that batch completes the state is
- * freed. Only one batch is ever in flight per call. */
+ * request for the same method, then either hands a streaming call over to
+ * grpc_server_stream.c, or runs the handler and starts one batch with the
+ * whole reply (TAG_CALL_REPLYING); when that batch completes the state is
+ * freed. Only one batch is ever in flight per unary call. */
 #include "protocol/grpc_server.h"
 
 #include <errno.h>
@@ -25,51 +27,15 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
-#define GENERIC_METHOD (-1)
+#include "protocol/grpc_server_impl.h"
 
-enum call_phase { PHASE_WAITING, PHASE_REPLYING };
-
-typedef struct call_state {
-  seam_grpc_server *srv;
-  int method; /* index, or GENERIC_METHOD */
-  enum call_phase phase;
-  grpc_call *call;
-  gpr_timespec deadline;        /* registered methods */
-  grpc_call_details details;    /* generic requests */
-  grpc_metadata_array request_md;
-  grpc_byte_buffer *payload;
-  grpc_byte_buffer *reply;
-  grpc_slice status_details;
-  int cancelled;
-} call_state;
-
-struct seam_grpc_server {
-  grpc_server *server;
-  grpc_completion_queue *cq;
-  void **registered; /* one handle per method */
-  char **methods;
-  size_t n_methods;
-  seam_grpc_handler handler;
-  void *user;
-  pthread_t *threads;
-  int n_threads;
-  atomic_bool shutting_down;
-  int shutdown_tag; /* its address is the tag */
-  pthread_mutex_t lock;
-  pthread_cond_t cond;
-  bool shutdown_done;
-  int active;       /* handlers running (under lock) */
-  bool queue_shut;  /* grpc_completion_queue_shutdown called (under lock) */
-};
-
-static int64_t mono_ns(void) {
+int64_t seam_grpc_mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A gRPC deadline as a CLOCK_MONOTONIC time in ns (INT64_MAX: none). */
-static int64_t deadline_to_mono_ns(gpr_timespec deadline, int64_t now_ns) {
+int64_t seam_grpc_deadline_ns(gpr_timespec deadline, int64_t now_ns) {
   if (deadline.tv_sec == INT64_MAX) return INT64_MAX;
   gpr_timespec mono = gpr_convert_clock_type(deadline, GPR_CLOCK_MONOTONIC);
   if (mono.tv_sec == INT64_MAX) return INT64_MAX;
@@ -79,7 +45,7 @@ static int64_t deadline_to_mono_ns(gpr_timespec deadline, int64_t now_ns) {
   return now_ns + left_ns;
 }
 
-static void call_state_free(call_state *c) {
+void seam_grpc_call_state_free(call_state *c) {
   if (!c) return;
   grpc_metadata_array_destroy(&c->request_md);
   grpc_call_details_destroy(&c->details);
@@ -97,7 +63,7 @@ static bool request_next(seam_grpc_server *s, int method) {
   if (!c) return false;
   c->srv = s;
   c->method = method;
-  c->phase = PHASE_WAITING;
+  c->kind = TAG_CALL_WAITING;
   c->status_details = grpc_empty_slice();
   grpc_metadata_array_init(&c->request_md);
   grpc_call_details_init(&c->details);
@@ -107,13 +73,44 @@ static bool request_next(seam_grpc_server *s, int method) {
                                  c);
   else
     e = grpc_server_request_registered_call(s->server, s->registered[method], &c->call,
-                                            &c->deadline, &c->request_md, &c->payload, s->cq,
+                                            &c->deadline, &c->request_md,
+                                            s->streaming[method] ? NULL : &c->payload, s->cq,
                                             s->cq, c);
   if (e != GRPC_CALL_OK) {
-    call_state_free(c);
+    seam_grpc_call_state_free(c);
     return false;
   }
+  pthread_mutex_lock(&s->lock);
+  s->posted++;
+  pthread_mutex_unlock(&s->lock);
   return true;
+}
+
+/* Shuts the queue down once the server's shutdown has completed and no call
+ * is active any more: gRPC counts a call whose client went away as done, but
+ * its handler may still be running and will start a reply batch on the
+ * queue, which must not be shut down by then. Called with s->lock held. */
+static void shutdown_queue_when_idle(seam_grpc_server *s) {
+  if (!s->shutdown_done || s->active > 0 || s->queue_shut) return;
+  s->queue_shut = true;
+  grpc_completion_queue_shutdown(s->cq);
+}
+
+void seam_grpc_server_call_done(seam_grpc_server *s) {
+  pthread_mutex_lock(&s->lock);
+  s->active--;
+  pthread_cond_broadcast(&s->cond);
+  shutdown_queue_when_idle(s);
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* A posted request came back: with a call (success) or without (shutdown). */
+static void request_returned(seam_grpc_server *s, bool with_call) {
+  pthread_mutex_lock(&s->lock);
+  s->posted--;
+  if (with_call) s->active++;
+  pthread_cond_broadcast(&s->cond);
+  pthread_mutex_unlock(&s->lock);
 }
 
 /* Starts the one reply batch: initial metadata, message (optional), status,
@@ -144,15 +141,23 @@ static void send_reply(call_state *c, int code, const char *message, uint8_t *da
   ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
   ops[n].data.recv_close_on_server.cancelled = &c->cancelled;
   n++;
-  c->phase = PHASE_REPLYING;
-  if (grpc_call_start_batch(c->call, ops, n, c, NULL) != GRPC_CALL_OK) call_state_free(c);
+  c->kind = TAG_CALL_REPLYING;
+  if (grpc_call_start_batch(c->call, ops, n, c, NULL) != GRPC_CALL_OK) {
+    seam_grpc_server *s = c->srv;
+    seam_grpc_call_state_free(c);
+    seam_grpc_server_call_done(s);
+  }
 }
 
 static void handle_new_call(call_state *c) {
   seam_grpc_server *s = c->srv;
-  int64_t received = mono_ns();
+  int64_t received = seam_grpc_mono_ns();
   /* Keep a request outstanding for this method before doing any work. */
   request_next(s, c->method);
+  if (c->method != GENERIC_METHOD && s->streaming[c->method]) {
+    seam_grpc_stream_begin(c);
+    return;
+  }
 
   if (c->method == GENERIC_METHOD) {
     char *method = grpc_slice_to_c_string(c->details.method);
@@ -163,12 +168,6 @@ static void handle_new_call(call_state *c) {
     return;
   }
 
-  seam_grpc_request req = {0};
-  req.method = c->method;
-  req.method_name = s->methods[c->method];
-  req.received_ns = received;
-  req.deadline_ns = deadline_to_mono_ns(c->deadline, received);
-  grpc_slice whole = grpc_empty_slice();
   seam_grpc_response resp;
   memset(&resp, 0, sizeof resp);
   if (!c->payload) {
@@ -177,30 +176,33 @@ static void handle_new_call(call_state *c) {
     send_reply(c, SEAM_RPC_INVALID_ARGUMENT, "the call carried no request message", NULL, 0);
     return;
   }
-  grpc_byte_buffer_reader reader;
-  if (!grpc_byte_buffer_reader_init(&reader, c->payload)) {
-    send_reply(c, SEAM_RPC_INTERNAL, "cannot read the request message", NULL, 0);
-    return;
-  }
-  whole = grpc_byte_buffer_reader_readall(&reader);
-  grpc_byte_buffer_reader_destroy(&reader);
-  req.data = GRPC_SLICE_START_PTR(whole);
-  req.size = GRPC_SLICE_LENGTH(whole);
-  s->handler(s->user, &req, &resp);
-  grpc_slice_unref(whole);
-  resp.message[sizeof resp.message - 1] = '\0';
+  seam_grpc_run_handler(s, c->method, c->deadline, received, 0, c->payload, &resp);
   send_reply(c, resp.code, resp.message, resp.data, resp.size);
   free(resp.data);
 }
 
-/* Shuts the queue down once the server's shutdown has completed and no
- * handler still runs: gRPC counts a call whose client went away as done,
- * but its handler still starts a reply batch on the queue, which must not
- * be shut down by then. Called with s->lock held. */
-static void shutdown_queue_when_idle(seam_grpc_server *s) {
-  if (!s->shutdown_done || s->active > 0 || s->queue_shut) return;
-  s->queue_shut = true;
-  grpc_completion_queue_shutdown(s->cq);
+void seam_grpc_run_handler(seam_grpc_server *s, int method, gpr_timespec deadline,
+                           int64_t received, uint64_t stream_seq, grpc_byte_buffer *payload,
+                           seam_grpc_response *resp) {
+  seam_grpc_request req = {0};
+  req.method = method;
+  req.method_name = s->methods[method];
+  req.received_ns = received;
+  req.deadline_ns = seam_grpc_deadline_ns(deadline, received);
+  req.stream_seq = stream_seq;
+  grpc_byte_buffer_reader reader;
+  if (!grpc_byte_buffer_reader_init(&reader, payload)) {
+    resp->code = SEAM_RPC_INTERNAL;
+    snprintf(resp->message, sizeof resp->message, "cannot read the request message");
+    return;
+  }
+  grpc_slice whole = grpc_byte_buffer_reader_readall(&reader);
+  grpc_byte_buffer_reader_destroy(&reader);
+  req.data = GRPC_SLICE_START_PTR(whole);
+  req.size = GRPC_SLICE_LENGTH(whole);
+  s->handler(s->user, &req, resp);
+  grpc_slice_unref(whole);
+  resp->message[sizeof resp->message - 1] = '\0';
 }
 
 static void *worker_main(void *arg) {
@@ -217,22 +219,20 @@ static void *worker_main(void *arg) {
       pthread_mutex_unlock(&s->lock);
       continue;
     }
-    call_state *c = ev.tag;
-    if (c->phase == PHASE_WAITING) {
-      if (!ev.success) { /* the server is shutting down */
-        call_state_free(c);
-        continue;
-      }
-      pthread_mutex_lock(&s->lock);
-      s->active++;
-      pthread_mutex_unlock(&s->lock);
-      handle_new_call(c);
-      pthread_mutex_lock(&s->lock);
-      s->active--;
-      shutdown_queue_when_idle(s);
-      pthread_mutex_unlock(&s->lock);
-    } else {
-      call_state_free(c); /* the reply batch completed (or failed) */
+    switch (*(server_tag_kind *)ev.tag) {
+      case TAG_CALL_WAITING:
+        request_returned(s, ev.success != 0);
+        if (!ev.success) /* the server is shutting down */
+          seam_grpc_call_state_free(ev.tag);
+        else
+          handle_new_call(ev.tag);
+        break;
+      case TAG_CALL_REPLYING: /* the reply batch completed (or failed) */
+        seam_grpc_call_state_free(ev.tag);
+        seam_grpc_server_call_done(s);
+        break;
+      default:
+        seam_grpc_stream_event(ev.tag, ev.success != 0);
     }
   }
   return NULL;
@@ -243,6 +243,7 @@ static void server_free(seam_grpc_server *s) {
   for (size_t i = 0; i < s->n_methods; i++) free(s->methods ? s->methods[i] : NULL);
   free(s->methods);
   free(s->registered);
+  free(s->streaming);
   free(s->threads);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->cond);
@@ -258,9 +259,11 @@ static void set_error(seam_error *err, seam_status st, const char *msg) {
 seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int *bound_port,
                                          seam_error *err) {
   if (!cfg || !cfg->listen || !cfg->handler || cfg->threads < 1 || cfg->max_message_bytes == 0 ||
-      cfg->max_message_bytes > INT32_MAX || (cfg->n_methods && !cfg->methods)) {
+      cfg->max_message_bytes > INT32_MAX || (cfg->n_methods && !cfg->methods) ||
+      cfg->stream_window < 0 || cfg->stream_window > 1024) {
     set_error(err, SEAM_ERR_INVALID_ARGUMENT,
-              "bad server configuration (listen, handler, threads >= 1, message limit 1..2^31-1)");
+              "bad server configuration (listen, handler, threads >= 1, message limit 1..2^31-1, "
+              "stream window 0..1024)");
     return NULL;
   }
   seam_grpc_server *s = calloc(1, sizeof *s);
@@ -272,16 +275,19 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
   pthread_cond_init(&s->cond, NULL);
   s->handler = cfg->handler;
   s->user = cfg->user;
+  s->stream_window = cfg->stream_window ? cfg->stream_window : SEAM_GRPC_STREAM_WINDOW_DEFAULT;
   s->n_methods = cfg->n_methods;
   s->methods = calloc(cfg->n_methods + 1, sizeof *s->methods);
   s->registered = calloc(cfg->n_methods + 1, sizeof *s->registered);
+  s->streaming = calloc(cfg->n_methods + 1, sizeof *s->streaming);
   s->threads = calloc((size_t)cfg->threads, sizeof *s->threads);
-  if (!s->methods || !s->registered || !s->threads) {
+  if (!s->methods || !s->registered || !s->streaming || !s->threads) {
     server_free(s);
     set_error(err, SEAM_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
   for (size_t i = 0; i < cfg->n_methods; i++) {
+    s->streaming[i] = cfg->streaming && cfg->streaming[i];
     s->methods[i] = strdup(cfg->methods[i]);
     if (!s->methods[i]) {
       server_free(s);
@@ -303,8 +309,10 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
   s->cq = grpc_completion_queue_create_for_next(NULL);
   grpc_server_register_completion_queue(s->server, s->cq, NULL);
   for (size_t i = 0; i < s->n_methods; i++) {
-    s->registered[i] = grpc_server_register_method(s->server, s->methods[i], NULL,
-                                                   GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    /* Unary: the request message comes with the call; streams read theirs. */
+    s->registered[i] = grpc_server_register_method(
+        s->server, s->methods[i], NULL,
+        s->streaming[i] ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
     if (!s->registered[i]) {
       char msg[300];
       snprintf(msg, sizeof msg, "cannot register method %s", s->methods[i]);
@@ -360,8 +368,13 @@ void seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
   if (!s) return;
   atomic_store(&s->shutting_down, true);
   grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
+  /* Open streams would keep the server alive: tell them to end. */
+  seam_grpc_streams_drain(s);
   /* Calls in flight finish on the worker threads; after drain_ms they are
-   * cancelled so that shutdown is bounded. */
+   * cancelled so that shutdown is bounded. gRPC's shutdown also waits for
+   * clients to close their connections, which they do not while idle: once
+   * no call is left (and no request is still on its way back), the
+   * connections are closed at once rather than at drain_ms. */
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   int64_t ns = (int64_t)until.tv_nsec + (int64_t)(drain_ms > 0 ? drain_ms : 0) * 1000000;
@@ -369,7 +382,8 @@ void seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
   until.tv_nsec = (long)(ns % 1000000000);
   pthread_mutex_lock(&s->lock);
   int rc = 0;
-  while (!s->shutdown_done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&s->cond, &s->lock, &until);
+  while (!s->shutdown_done && (s->posted > 0 || s->active > 0) && rc != ETIMEDOUT)
+    rc = pthread_cond_timedwait(&s->cond, &s->lock, &until);
   bool done = s->shutdown_done;
   pthread_mutex_unlock(&s->lock);
   if (!done) grpc_server_cancel_all_calls(s->server);

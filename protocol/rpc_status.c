@@ -33,6 +33,8 @@ seam_rpc_code seam_rpc_code_from_status(seam_status status) {
 
 seam_status seam_status_from_rpc_code(int code) {
   switch (code) {
+    case SEAM_RPC_OK:
+      return SEAM_OK;
     case SEAM_RPC_INVALID_ARGUMENT:
     case SEAM_RPC_FAILED_PRECONDITION:
     case SEAM_RPC_OUT_OF_RANGE:

@@ -37,12 +37,12 @@ const char *seam_rpc_code_name(int code);
  * everything else INTERNAL. */
 seam_rpc_code seam_rpc_code_from_status(seam_status status);
 
-/* The seam_status a client reports for a failed call's RPC code:
+/* The seam_status a client reports for an RPC code: OK is SEAM_OK;
  * INVALID_ARGUMENT, FAILED_PRECONDITION (hash mismatch) and OUT_OF_RANGE are
  * SEAM_ERR_INVALID_ARGUMENT; NOT_FOUND is SEAM_ERR_NOT_FOUND;
  * RESOURCE_EXHAUSTED is SEAM_ERR_NO_MEMORY; DEADLINE_EXCEEDED and CANCELLED
  * are SEAM_ERR_CANCELLED; UNAVAILABLE is SEAM_ERR_IO; UNIMPLEMENTED is
- * SEAM_ERR_UNSUPPORTED; everything else (OK included) SEAM_ERR_INTERNAL. */
+ * SEAM_ERR_UNSUPPORTED; everything else SEAM_ERR_INTERNAL. */
 seam_status seam_status_from_rpc_code(int code);
 
 #endif

@@ -16,6 +16,7 @@ SEAM_API const char *seam_status_name(seam_status status) {
   case SEAM_ERR_NOT_FOUND: return "SEAM_ERR_NOT_FOUND";
   case SEAM_ERR_INTERNAL: return "SEAM_ERR_INTERNAL";
   case SEAM_ERR_CANCELLED: return "SEAM_ERR_CANCELLED";
+  case SEAM_ERR_AGAIN: return "SEAM_ERR_AGAIN";
   }
   return "SEAM_ERR_UNKNOWN";
 }

@@ -8,6 +8,10 @@
  * not answer within the deadline, the device finishes the tail itself from
  * the cut tensors it already computed (it does not start over).
  *
+ * A stream (seam_edge_stream_open) sends many inferences of one session over
+ * one InferStream call, for camera pipelines: submit frames as they come,
+ * receive results as they finish.
+ *
  * Nothing here exposes gRPC or protobuf. seam_edge_infer may be called from
  * several threads at once on one session. */
 #ifndef SEAM_EDGE_H
@@ -96,7 +100,7 @@ SEAM_API const char *seam_edge_input_name(const seam_edge_session *s, size_t i);
 /* The underlying model (seam/runtime.h), for inspection; owned by the session. */
 SEAM_API const struct seam_model *seam_edge_model(const seam_edge_session *s);
 
-/* Closes the session; accepts NULL. */
+/* Closes the session; accepts NULL. Close its streams first. */
 SEAM_API void seam_edge_close(seam_edge_session *s);
 
 /* What to ask a worker's Profile for. Zero-initialize, then set what you
@@ -128,6 +132,80 @@ typedef struct seam_edge_profile_request {
  * read, or the worker cannot be reached). */
 SEAM_API seam_status seam_edge_profile_remote(const seam_edge_profile_request *request,
                                               seam_profile **result, int *cached, seam_error *err);
+/* ---- Streams -------------------------------------------------------------
+ *
+ * A stream pipelines the inferences of one session over one InferStream
+ * call: seam_edge_stream_submit runs the head of a frame on the device,
+ * encodes the cut tensors with the session's codec and sends them;
+ * seam_edge_stream_receive returns the next finished frame, in whatever
+ * order frames finish (each carries the caller's tag). Up to max_in_flight
+ * frames may be between submit and receive; a full stream refuses a submit
+ * with SEAM_ERR_AGAIN rather than blocking (a camera drops or delays that
+ * frame: the caller decides).
+ *
+ * Fallback continues, it does not restart: each frame keeps its cut tensors
+ * until its reply arrives. When the stream breaks (the worker is gone or
+ * shuts down, a reply is not an InferReply), or when a frame's deadline
+ * (the session's deadline_ms, counted from its submit) passes first, or the
+ * worker answers UNAVAILABLE or DEADLINE_EXCEEDED, the device finishes that
+ * frame's tail itself and receive returns it with SEAM_OK, fell_back = 1
+ * and the reason in err's message. A broken stream stays broken: frames
+ * submitted later run on the device (fell_back = 1); open a new stream to
+ * try the worker again. Other errors the worker reports for one frame
+ * (wrong model hash, unknown model, bad tensor) are that frame's result:
+ * receive returns the error with the frame's tag, and the stream goes on.
+ * With the "local" cut every frame runs on the device at submit; with
+ * "cloud" the frame's inputs are sent (and kept for a fallback).
+ *
+ * Thread-safety: one thread may submit while another receives (or one
+ * thread does both); no two threads may submit, or receive, on one stream
+ * at once. Close when neither runs. Several streams of one session may run
+ * in parallel. The session must outlive its streams. */
+typedef struct seam_edge_stream seam_edge_stream;
+
+#define SEAM_EDGE_STREAM_DEFAULT_IN_FLIGHT 8
+
+/* Opens a stream on the session with room for max_in_flight frames
+ * (1..1024; 0 = SEAM_EDGE_STREAM_DEFAULT_IN_FLIGHT). Does not wait for the
+ * worker: an unreachable worker shows as frames that fall back. NULL with
+ * err filled on failure (bad arguments, no memory). */
+SEAM_API seam_edge_stream *seam_edge_stream_open(seam_edge_session *s, int max_in_flight,
+                                                 seam_error *err);
+
+/* Submits one frame: names and inputs as for seam_edge_infer; tag is the
+ * caller's and comes back with the frame's result. Runs the head now (the
+ * whole model with the "local" cut), so bad inputs fail here with nothing
+ * in flight. SEAM_ERR_AGAIN (nothing done) when max_in_flight frames are
+ * waiting to be received. Blocks only while gRPC's flow control holds the
+ * message (a worker that reads nothing for 10 s breaks the stream). The
+ * caller keeps its inputs; the stream copies what it needs. */
+SEAM_API seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
+                                             const char *const *names,
+                                             const seam_tensor *const *inputs, uint64_t tag,
+                                             seam_error *err);
+
+/* Returns the next finished frame: *tag (may be NULL) receives its tag,
+ * outputs[i] a new tensor for graph output i (n_outputs must equal the
+ * model's output count), timing (may be NULL) its breakdown as for
+ * seam_edge_infer (total_us: from its submit until receive returned it;
+ * network_us: from sending until receive read the reply, minus the
+ * worker's time). Waits at most timeout_ms (< 0: no limit; 0: only what is
+ * ready); SEAM_ERR_AGAIN when no frame finished in that time (nothing is
+ * lost: call again). Fallbacks run here, on the receiving thread. A frame
+ * the worker refused returns its error with *tag set and every outputs[i]
+ * NULL. */
+SEAM_API seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs,
+                                              seam_tensor **outputs, uint64_t *tag,
+                                              seam_edge_timing *timing, int timeout_ms,
+                                              seam_error *err);
+
+/* Frames submitted and not yet returned by receive. */
+SEAM_API int seam_edge_stream_in_flight(seam_edge_stream *st);
+
+/* Closes the stream: half-closes it when every frame was received (the
+ * worker then ends it with OK), otherwise cancels it; frames not yet
+ * received are dropped. Accepts NULL. */
+SEAM_API void seam_edge_stream_close(seam_edge_stream *st);
 
 #ifdef __cplusplus
 }

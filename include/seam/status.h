@@ -27,8 +27,10 @@ typedef enum seam_status {
   SEAM_ERR_IO = 6,               /* a file could not be read or written */
   SEAM_ERR_NOT_FOUND = 7,        /* a named tensor, input or output does not exist */
   SEAM_ERR_INTERNAL = 8,
-  SEAM_ERR_CANCELLED = 9         /* stopped before it finished: a caller's callback
+  SEAM_ERR_CANCELLED = 9,        /* stopped before it finished: a caller's callback
                                     asked to, or a deadline passed */
+  SEAM_ERR_AGAIN = 10            /* not now: a stream is full or has nothing finished yet;
+                                    nothing was done, call again later */
 } seam_status;
 
 #define SEAM_ERROR_MESSAGE_SIZE 512

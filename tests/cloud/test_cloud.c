@@ -65,9 +65,6 @@ static void die(const char *msg) {
   exit(1);
 }
 
-static bool copy_file(const char *from, const char *to, uint8_t sha[32]) {
-  return worker_copy_model(from, to, sha);
-}
 
 /* Starts the worker (see tests/cloud/worker.h); returns the bound port. */
 static int start_worker(const char *exe) {
@@ -226,7 +223,7 @@ int main(int argc, char **argv) {
   snprintf(dir, sizeof dir, "%s/fashion", repo);
   snprintf(file, sizeof file, "%s/model.onnx", dir);
   uint8_t sha[32];
-  if (mkdir(dir, 0755) != 0 || !copy_file(model_path, file, sha)) die("cannot build the repository");
+  if (mkdir(dir, 0755) != 0 || !worker_copy_model(model_path, file, sha)) die("cannot build the repository");
   int port = start_worker(exe);
   printf("worker pid %d on port %d\n", (int)worker, port);
 

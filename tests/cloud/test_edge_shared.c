@@ -11,6 +11,7 @@
  *  - INT8 model, split where both cut tensors are DequantizeLinear outputs:
  *    bit-identical to the local run with RAW, and the cut crosses as int8
  *    (request bytes under 30 % of the cut's float32 size);
+ *  - the same INT8 cut through a stream (InferStream): exact, int8 on the wire;
  *  - INT8 head + FP32 tail, split at /stage2/relu2 with INT8+zstd: the same
  *    top-1 as the local run of that model on every sample, and as many
  *    correct labels as the FP32 model minus at most one;
@@ -199,6 +200,31 @@ int main(int argc, char **argv) {
          (unsigned long long)t.worker_compute_us);
   seam_tensor_free(local);
   seam_tensor_free(split);
+
+  /* The same cut through a stream: int8 on the wire, exact. */
+  {
+    seam_edge_session *ss = open_session(int8_path, INT8_CUT, SEAM_EDGE_CODEC_RAW, 0);
+    seam_edge_session *ls = open_session(int8_path, "local", SEAM_EDGE_CODEC_RAW, 0);
+    seam_edge_stream *stream = ss ? seam_edge_stream_open(ss, 2, &err) : NULL;
+    if (!ls || !stream) die("cannot open the INT8 stream");
+    seam_edge_timing lt3;
+    local = infer(ls, x, &lt3);
+    const seam_tensor *frame = x;
+    CHECK(seam_edge_stream_submit(stream, 1, NULL, &frame, 7, &err) == SEAM_OK, "submit: %s",
+          err.message);
+    uint64_t tag = 0;
+    split = NULL;
+    seam_status rs = seam_edge_stream_receive(stream, 1, &split, &tag, &t, 10000, &err);
+    CHECK(rs == SEAM_OK && tag == 7 && t.remote, "stream receive: %s", err.message);
+    CHECK(same(local, split), "the INT8 stream frame equals the local run");
+    CHECK(t.bytes_up > 0 && t.bytes_up < float_bytes * 3 / 10,
+          "the stream's INT8 cut crosses as int8: %llu bytes up", (unsigned long long)t.bytes_up);
+    seam_tensor_free(local);
+    seam_tensor_free(split);
+    seam_edge_stream_close(stream);
+    seam_edge_close(ss);
+    seam_edge_close(ls);
+  }
 
   /* INT8 head + FP32 tail, INT8+zstd on the wire. */
   local_and_split(mixed_path, FP32_CUT, SEAM_EDGE_CODEC_INT8, 1, x, &local, &split, &t);

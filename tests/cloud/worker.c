@@ -1,5 +1,6 @@
 #include "tests/cloud/worker.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,11 @@ static int fail(pid_t *pid, char *why, size_t size, const char *msg) {
 
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size) {
+  return worker_start_logged(exe, repo, extra, NULL, pid, why, why_size);
+}
+
+int worker_start_logged(const char *exe, const char *repo, const char *const *extra,
+                        const char *log_path, pid_t *pid, char *why, size_t why_size) {
   const char *argv[32] = {exe, "--models", repo, "--listen", "127.0.0.1:0", "--threads", "2"};
   int argc = 7;
   for (int i = 0; extra && extra[i] && argc < 31; i++) argv[argc++] = extra[i];
@@ -39,6 +45,10 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
   *pid = fork();
   if (*pid < 0) return fail(pid, why, why_size, "fork failed");
   if (*pid == 0) {
+    if (log_path) {
+      int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (log >= 0) dup2(log, STDERR_FILENO);
+    }
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
@@ -107,18 +117,22 @@ int worker_stop(pid_t *pid, double timeout_s) {
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   bool ok = in && out;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  ok = ok && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  EVP_MD_CTX *md = sha ? EVP_MD_CTX_new() : NULL;
+  ok = ok && (!sha || (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)));
   char buf[65536];
   size_t n;
   while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-    ok = fwrite(buf, 1, n, out) == n && EVP_DigestUpdate(md, buf, n);
+    ok = fwrite(buf, 1, n, out) == n && (!sha || EVP_DigestUpdate(md, buf, n));
   unsigned len = 0;
-  uint8_t digest[32];
-  ok = ok && EVP_DigestFinal_ex(md, digest, &len) && len == 32;
-  if (ok && sha) memcpy(sha, digest, 32);
+  ok = ok && (!sha || (EVP_DigestFinal_ex(md, sha, &len) && len == 32));
   EVP_MD_CTX_free(md);
   if (in) fclose(in);
   if (out && fclose(out) != 0) ok = false;
   return ok;
+}
+
+void worker_remove_dir(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
 }

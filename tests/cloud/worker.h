@@ -18,6 +18,11 @@ double worker_now_s(void);
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size);
 
+/* The same, with the worker's stderr (its request log) written to log_path
+ * (NULL: inherited). */
+int worker_start_logged(const char *exe, const char *repo, const char *const *extra,
+                        const char *log_path, pid_t *pid, char *why, size_t why_size);
+
 /* SIGTERM, then waits up to timeout_s for the exit. Returns the exit status
  * (128 + the signal when a signal ended it; under the sanitizers a leak makes
  * it non-zero), or -1 when the worker had to be killed. *pid becomes -1. */
@@ -33,5 +38,8 @@ void worker_cleanup(pid_t *pid, char *repo);
 /* Copies a model file into a repository, computing its SHA-256 into sha
  * (may be NULL); false on any failure. */
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]);
+
+/* Removes a temporary repository folder (rm -rf); warns when it cannot. */
+void worker_remove_dir(const char *dir);
 
 #endif
