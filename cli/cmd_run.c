@@ -237,6 +237,9 @@ static void print_timing(const run_args *a, const edge_run *e) {
          "  down %.0f B  decode %.0f  fallback %.0f  total %.0f\n",
          s->head_us / n, s->encode_us / n, s->bytes_up / n, s->network_us / n, s->worker_queue_us / n,
          s->worker_compute_us / n, s->bytes_down / n, s->decode_us / n, s->fallback_us / n, s->total_us / n);
+  if (s->bytes_up && s->tensor_bytes_up)
+    printf("  cut tensors %.0f B before encoding, %.0f B on the wire: %.2fx smaller\n",
+           s->tensor_bytes_up / n, s->bytes_up / n, (double)s->tensor_bytes_up / (double)s->bytes_up);
   printf("  on the worker: %d, fell back to the device: %d\n", s->remote, s->fell_back);
   if (s->fell_back) printf("  %s\n", e->note);
 }

@@ -44,6 +44,7 @@ void cli_timing_add(seam_edge_timing *sum, const seam_edge_timing *t) {
   sum->head_us += t->head_us;
   sum->encode_us += t->encode_us;
   sum->bytes_up += t->bytes_up;
+  sum->tensor_bytes_up += t->tensor_bytes_up;
   sum->bytes_down += t->bytes_down;
   sum->network_us += t->network_us;
   sum->worker_queue_us += t->worker_queue_us;

@@ -292,8 +292,8 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   seam_edge_session_view(s, &v);
   int64_t t0 = mono_us();
   uint32_t budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
-  if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size, err) !=
-      SEAM_OK)
+  if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size,
+                        &tm->tensor_bytes_up, err) != SEAM_OK)
     goto out;
   tm->encode_us = since(t0);
   tm->bytes_up = size;

@@ -255,7 +255,7 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *e
   seam_status rc = edge_pack_request(
       &st->v, f->request_id, budget_ms, f->n_cut, f->cut_names,
       st->v.kind == EDGE_CUT_SPLIT ? st->v.wire : NULL, (const seam_tensor *const *)f->cut, &buf,
-      &size, err);
+      &size, &f->timing.tensor_bytes_up, err);
   if (rc != SEAM_OK) return rc;
   f->timing.encode_us = us_since(t0);
   f->timing.bytes_up = size;

@@ -18,7 +18,9 @@ static seam_status failed(seam_error *err, seam_status st, const char *what, con
 seam_status edge_pack_request(const edge_session_view *v, const char *request_id,
                               uint32_t budget_ms, size_t n, const char *const *names,
                               const seam_cut_wire *plan, const seam_tensor *const *tensors,
-                              uint8_t **buf, size_t *size, seam_error *err) {
+                              uint8_t **buf, size_t *size, uint64_t *tensor_bytes,
+                              seam_error *err) {
+  if (tensor_bytes) *tensor_bytes = 0;
   *buf = NULL;
   *size = 0;
   Seam__V1__Tensor *wire = calloc(n ? n : 1, sizeof *wire);
@@ -32,13 +34,15 @@ seam_status edge_pack_request(const edge_session_view *v, const char *request_id
     if (!prequantized && seam_tensor_dtype(tensors[done]) != SEAM_DTYPE_FLOAT32)
       opt.encoding = SEAM_ENCODING_RAW;
     seam_error e;
-    if (seam_codec_encode(tensors[done], names[done], &opt, &wire[done], NULL, &e) != SEAM_OK) {
+    seam_codec_stats stats;
+    if (seam_codec_encode(tensors[done], names[done], &opt, &wire[done], &stats, &e) != SEAM_OK) {
       char what[300];
       snprintf(what, sizeof what, "encoding '%s'", names[done]);
       st = failed(err, e.status, what, e.message);
       break;
     }
     list[done] = &wire[done];
+    if (tensor_bytes) *tensor_bytes += stats.raw_bytes;
   }
   if (st == SEAM_OK) {
     Seam__V1__InferRequest rq = SEAM__V1__INFER_REQUEST__INIT;

@@ -17,11 +17,13 @@
  * asking for RAW replies. wire (may be NULL) gives each tensor's codec (the
  * cut's plan, edge/cut_wire.h); without it the session's codec applies and
  * tensors that are not float32 travel RAW. *buf is malloc'd (the caller
- * frees it). */
+ * frees it); *tensor_bytes (may be NULL) receives the tensors' size before
+ * encoding. */
 seam_status edge_pack_request(const edge_session_view *v, const char *request_id,
                               uint32_t budget_ms, size_t n, const char *const *names,
                               const seam_cut_wire *wire, const seam_tensor *const *tensors,
-                              uint8_t **buf, size_t *size, seam_error *err);
+                              uint8_t **buf, size_t *size, uint64_t *tensor_bytes,
+                              seam_error *err);
 
 /* Decodes the reply's outputs, which must be exactly n_out, into outputs[];
  * on failure every outputs[i] is NULL. */

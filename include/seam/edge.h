@@ -70,6 +70,10 @@ typedef struct seam_edge_timing {
   uint64_t total_us;          /* the whole call */
   int fell_back;              /* 1 when the device finished the tail itself */
   int remote;                 /* 1 when the tail ran on the worker */
+  /* The tensors sent, before encoding (float32 for float tensors, also for
+   * an INT8 head's int8 cut tensors): tensor_bytes_up / bytes_up is what the
+   * codec saved. */
+  uint64_t tensor_bytes_up;
 } seam_edge_timing;
 
 typedef struct seam_edge_session seam_edge_session;

@@ -194,6 +194,8 @@ int main(int argc, char **argv) {
   CHECK(t.bytes_up > 0 && t.bytes_up < float_bytes * 3 / 10,
         "the INT8 cut crosses as int8: %llu bytes up, float32 would be %zu",
         (unsigned long long)t.bytes_up, float_bytes);
+  CHECK(t.tensor_bytes_up == float_bytes, "the timing counts the cut as %llu float32 bytes, not %zu",
+        (unsigned long long)t.tensor_bytes_up, float_bytes);
   printf("INT8 head, cut at two dequantized tensors: %llu bytes up (float32: %zu), head %llu us, "
          "worker compute %llu us, exact\n",
          (unsigned long long)t.bytes_up, float_bytes, (unsigned long long)t.head_us,
