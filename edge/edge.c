@@ -310,8 +310,9 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   char message[SEAM_ERROR_MESSAGE_SIZE - 64];
   message[0] = '\0';
   int64_t t1 = mono_us();
-  code = seam_grpc_call(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
-                        &reply_size, message, sizeof message);
+  code = seam_grpc_call_take(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
+                             &reply_size, message, sizeof message);
+  buf = NULL; /* gRPC's now */
   uint64_t rtt = since(t1);
   tm->bytes_down = reply_size;
   if (code != 0) {

@@ -69,16 +69,11 @@ static void set_message(char *message, size_t size, const char *text) {
   if (message && size) snprintf(message, size, "%s", text);
 }
 
-int seam_grpc_call(seam_grpc_channel *ch, const char *method, const void *request,
-                   size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
-                   char *message, size_t message_size) {
-  if (reply) *reply = NULL;
-  if (reply_size) *reply_size = 0;
-  set_message(message, message_size, "");
-  if (!ch || !method || (!request && request_size)) {
-    set_message(message, message_size, "bad call arguments");
-    return SEAM_RPC_INVALID_ARGUMENT;
-  }
+/* The call of seam_grpc_call with the request already in a slice (its
+ * reference is consumed). */
+static int call_slice(seam_grpc_channel *ch, const char *method, grpc_slice req_slice,
+                      int timeout_ms, uint8_t **reply, size_t *reply_size, char *message,
+                      size_t message_size) {
   gpr_timespec deadline =
       timeout_ms > 0 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                     gpr_time_from_millis(timeout_ms, GPR_TIMESPAN))
@@ -89,7 +84,6 @@ int seam_grpc_call(seam_grpc_channel *ch, const char *method, const void *reques
                                              method_slice, NULL, deadline, NULL);
   grpc_slice_unref(method_slice);
 
-  grpc_slice req_slice = grpc_slice_from_copied_buffer((const char *)request, request_size);
   grpc_byte_buffer *req_buf = grpc_raw_byte_buffer_create(&req_slice, 1);
   grpc_slice_unref(req_slice);
   grpc_metadata_array initial_md, trailing_md;
@@ -154,4 +148,35 @@ int seam_grpc_call(seam_grpc_channel *ch, const char *method, const void *reques
   }
   grpc_completion_queue_destroy(cq);
   return code;
+}
+
+int seam_grpc_call(seam_grpc_channel *ch, const char *method, const void *request,
+                   size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                   char *message, size_t message_size) {
+  if (reply) *reply = NULL;
+  if (reply_size) *reply_size = 0;
+  set_message(message, message_size, "");
+  if (!ch || !method || (!request && request_size)) {
+    set_message(message, message_size, "bad call arguments");
+    return SEAM_RPC_INVALID_ARGUMENT;
+  }
+  grpc_slice slice = grpc_slice_from_copied_buffer((const char *)request, request_size);
+  return call_slice(ch, method, slice, timeout_ms, reply, reply_size, message, message_size);
+}
+
+int seam_grpc_call_take(seam_grpc_channel *ch, const char *method, uint8_t *request,
+                        size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                        char *message, size_t message_size) {
+  if (reply) *reply = NULL;
+  if (reply_size) *reply_size = 0;
+  set_message(message, message_size, "");
+  if (!ch || !method || !request) {
+    free(request);
+    set_message(message, message_size, "bad call arguments");
+    return SEAM_RPC_INVALID_ARGUMENT;
+  }
+  /* gRPC frees the buffer when it drops its last reference to the slice,
+   * which may be after the call returns. */
+  grpc_slice slice = grpc_slice_new(request, request_size, free);
+  return call_slice(ch, method, slice, timeout_ms, reply, reply_size, message, message_size);
 }

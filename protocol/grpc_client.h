@@ -37,6 +37,13 @@ int seam_grpc_call(seam_grpc_channel *channel, const char *method, const void *r
                    size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
                    char *message, size_t message_size);
 
+/* The same, taking ownership of request (malloc'd; freed by gRPC once it is
+ * sent, possibly after the call returns, and on every failure): saves
+ * copying a large request. */
+int seam_grpc_call_take(seam_grpc_channel *channel, const char *method, uint8_t *request,
+                        size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                        char *message, size_t message_size);
+
 /* A bidirectional stream (grpc_client_stream.c). Thread-safety: one thread
  * may send (send, close_send) while another receives (recv, finish);
  * cancel may be called from any thread; free when no other call on the
