@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,4 +68,85 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
   int port = colon ? atoi(colon + 1) : 0;
   if (!strstr(line, "listening on") || port <= 0) return fail(pid, why, why_size, "unexpected first line from the worker");
   return port;
+}
+
+void worker_kill(pid_t *pid) {
+  if (*pid > 0) {
+    kill(*pid, SIGKILL);
+    waitpid(*pid, NULL, 0);
+  }
+  *pid = -1;
+}
+
+int worker_stop(pid_t *pid) {
+  if (*pid <= 0) return -1;
+  kill(*pid, SIGTERM);
+  double until = worker_now_s() + 10;
+  int status = 0;
+  while (worker_now_s() < until) {
+    if (waitpid(*pid, &status, WNOHANG) == *pid) {
+      *pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    usleep(20000);
+  }
+  worker_kill(pid);
+  return -1;
+}
+
+void worker_model_name(const char *path, char *name, size_t size) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (strcmp(base, "model.onnx") == 0 && slash && slash > path) {
+    const char *start = slash - 1;
+    while (start > path && start[-1] != '/') start--;
+    snprintf(name, size, "%.*s", (int)(slash - start), start);
+    return;
+  }
+  snprintf(name, size, "%s", base);
+  size_t n = strlen(name);
+  if (n > 5 && strcmp(name + n - 5, ".onnx") == 0) name[n - 5] = '\0';
+}
+
+static bool copy_file(const char *from, const char *to) {
+  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+  bool ok = in && out;
+  char buf[65536];
+  size_t n;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+  if (in) fclose(in);
+  if (out && fclose(out) != 0) ok = false;
+  return ok;
+}
+
+bool worker_make_repo(const char *model_path, char *repo, size_t repo_size, char *why, size_t why_size) {
+  static const char pattern[] = "/tmp/seam-edge-test-XXXXXX";
+  char name[256], dir[512], dst[600];
+  if (repo_size < sizeof pattern) {
+    snprintf(why, why_size, "worker_make_repo: the path buffer is too small");
+    return false;
+  }
+  memcpy(repo, pattern, sizeof pattern);
+  if (!mkdtemp(repo)) {
+    snprintf(why, why_size, "mkdtemp failed");
+    repo[0] = '\0';
+    return false;
+  }
+  worker_model_name(model_path, name, sizeof name);
+  snprintf(dir, sizeof dir, "%s/%s", repo, name);
+  snprintf(dst, sizeof dst, "%s/model.onnx", dir);
+  if (mkdir(dir, 0700) != 0 || !copy_file(model_path, dst)) {
+    snprintf(why, why_size, "cannot copy '%s' into the repository %s", model_path, repo);
+    worker_remove_repo(repo);
+    return false;
+  }
+  return true;
+}
+
+void worker_remove_repo(char *repo) {
+  if (!repo[0]) return;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
+  if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
+  repo[0] = '\0';
 }

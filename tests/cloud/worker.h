@@ -2,6 +2,7 @@
 #ifndef SEAM_TESTS_CLOUD_WORKER_H
 #define SEAM_TESTS_CLOUD_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,5 +16,28 @@ double worker_now_s(void);
  * is killed and reaped). */
 int worker_start(const char *exe, const char *repo, const char *const *extra, pid_t *pid, char *why,
                  size_t why_size);
+
+/* Kills (SIGKILL) and reaps the worker if *pid > 0; sets *pid to -1. */
+void worker_kill(pid_t *pid);
+
+/* SIGTERM, then the worker's exit status within 10 s (under the sanitizers
+ * a leak makes it non-zero; 128 + N for a signal N); -1 when it had to be
+ * killed, or *pid was not a worker. Sets *pid to -1. */
+int worker_stop(pid_t *pid);
+
+/* The name seam_edge_open gives the model at path by default: the folder
+ * holding it when the file is called model.onnx, otherwise the file's name
+ * without ".onnx". */
+void worker_model_name(const char *path, char *name, size_t size);
+
+/* Makes a temporary repository (/tmp/seam-edge-test-XXXXXX) holding a copy
+ * of the model at model_path as REPO/<worker_model_name>/model.onnx; repo
+ * receives its path (repo_size >= 64). false with why filled on failure,
+ * leaving nothing behind. */
+bool worker_make_repo(const char *model_path, char *repo, size_t repo_size, char *why, size_t why_size);
+
+/* Removes a repository worker_make_repo made and sets repo to ""; does
+ * nothing for "". */
+void worker_remove_repo(char *repo);
 
 #endif
