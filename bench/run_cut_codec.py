@@ -144,7 +144,7 @@ def shapes(row: dict) -> str:
 def model_table(name: str, rows: list[dict]) -> list[str]:
     first = rows[0]
     image, f32 = int(num(first, "input_image_bytes")), int(num(first, "input_f32_bytes"))
-    lines = [f"#### {TITLES[name]}", "",
+    lines = [f"### {TITLES[name]}", "",
              f"Input {first['shapes']}: {f32} B as FP32, {image} B as an 8-bit image; {len(rows)} candidate cuts.",
              "",
              "| cut after node | head MACs | tensors | " + " | ".join(f"{label} B" for _, label in ENCODINGS)
