@@ -29,8 +29,10 @@
  *    have random weights: their top two scores are often closer than the
  *    quantization error, so the error bound is their check.
  *
- * Cuts through shape subgraphs (int64 pieces next to activations) travel
- * RAW with either codec, as the edge sends every non-float32 tensor.
+ * Cuts through shape subgraphs (int64 pieces next to activations, as in the
+ * OCR recognizer) travel RAW with either codec, as the edge sends every
+ * non-float32 tensor, and are exact too: the worker's run plan is keyed on
+ * those small values, so the tail runs the same kernels as the full graph.
  * --skip REASON prints a SKIP line with the reason and exits 77 (the CTest
  * SKIP_RETURN_CODE) without running anything. The whole run is bounded by
  * --limit seconds (default 270): past it the worker is killed and the test
