@@ -1,9 +1,14 @@
 #!/usr/bin/python3
-"""Compare seam with ONNX Runtime (CPU) on four CNNs and write docs/benchmarks.md.
+"""Compare seam with ONNX Runtime (CPU) on four CNNs and write their section of docs/benchmarks.md.
 
 Usage:
   bench/run_benchmarks.py --seam build/cli/seam --models build/models \\
       --out docs/benchmarks.md [--threads 1 2] [--runs N] [--rounds K]
+
+Only the block between this script's two marker lines in --out is rewritten
+(bench/doc_section.py); the rest of the file stays byte for byte. A file
+without the markers is refused before anything runs; a missing file is
+created holding only the block.
 
 Builds nothing: --seam is an existing `seam` binary; ONNX Runtime comes from
 bench/setup_ort.sh (npm onnxruntime-node in bench/.ort/). Models missing from
@@ -29,7 +34,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import doc_section
+
 REPO = Path(__file__).resolve().parent.parent
+OWNER = "bench/run_benchmarks.py"
 MODELS = ["mobilenet_v2", "resnet18", "squeezenet1_1", "efficientnet_b0"]
 ORT_VERSION = "1.30.0"
 ORT_SCRIPT = REPO / "bench" / "ort" / "ort_bench.js"
@@ -121,14 +129,15 @@ def fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def write_report(a: argparse.Namespace, names: list[str], table: dict, errors: list[str],
-                 started: datetime.datetime, ort_version: str | None, load_at_start: str) -> None:
+def report(a: argparse.Namespace, names: list[str], table: dict, errors: list[str],
+           started: datetime.datetime, ort_version: str | None, load_at_start: str) -> str:
+    """The Markdown of this script's block."""
     cores = os.cpu_count() or 0
     online = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
     command = shlex.join([sys.executable, *sys.argv])
     kernels = {s["kernels"] for per_model in table.values() for s, _ in per_model.values() if s and s["kernels"]}
     lines = [
-        "# Benchmarks: seam and ONNX Runtime",
+        "## seam and ONNX Runtime",
         "",
         "Produced by `bench/run_benchmarks.py`; see `bench/README.md`. Each engine runs in its own",
         "processes, alternating with the other for several rounds; each process warms up, then times",
@@ -155,7 +164,7 @@ def write_report(a: argparse.Namespace, names: list[str], table: dict, errors: l
     ]
     for threads in a.threads:
         lines += [
-            f"## {threads} thread{'s' if threads != 1 else ''}",
+            f"### {threads} thread{'s' if threads != 1 else ''}",
             "",
             "| model | seam median ms | ORT median ms | seam / ORT | seam p90 ms | ORT p90 ms |"
             " seam peak RSS MB | ORT peak RSS MB |",
@@ -170,9 +179,8 @@ def write_report(a: argparse.Namespace, names: list[str], table: dict, errors: l
                 f" {fmt(s and s['peak_rss_mb'], 1)} | {fmt(o and o['peak_rss_mb'], 1)} |")
         lines.append("")
     if errors:
-        lines += ["## Failed processes", ""] + [f"- {e}" for e in errors] + [""]
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text("\n".join(lines).rstrip("\n") + "\n")
+        lines += ["### Failed processes", ""] + [f"- {e}" for e in errors] + [""]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     names = a.only or MODELS
     if not os.access(a.seam, os.X_OK):
         log(f"run_benchmarks.py: {a.seam} is not an executable seam binary")
+        return 2
+    try:
+        doc_section.check_file(a.out, OWNER)
+    except (doc_section.MarkerError, OSError, UnicodeDecodeError) as e:
+        log(f"run_benchmarks.py: refusing to write {a.out}: {e}")
         return 2
     ensure_models(a.models, names, a.timeout * 4)
     table: dict[int, dict[str, tuple]] = {}
@@ -219,8 +232,13 @@ def main(argv: list[str] | None = None) -> int:
             if s and o:
                 log(f"  {name} threads={threads}: seam {s['median_ms']:.2f} ms, ORT {o['median_ms']:.2f} ms,"
                     f" ratio {s['median_ms'] / o['median_ms']:.2f}")
-    write_report(a, names, table, errors, started, ort_version, load_at_start)
-    log(f"wrote {a.out}")
+    body = report(a, names, table, errors, started, ort_version, load_at_start)
+    try:
+        doc_section.rewrite_file(a.out, OWNER, body)
+    except (doc_section.MarkerError, OSError, UnicodeDecodeError) as e:
+        log(f"run_benchmarks.py: cannot write {a.out}: {e}; the section follows\n{body}")
+        return 2
+    log(f"wrote the section of {a.out} between its markers")
     return 1 if errors else 0
 
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,6 +115,20 @@ int worker_stop(pid_t *pid, double timeout_s) {
   return -1;
 }
 
+void worker_model_name(const char *path, char *name, size_t size) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (strcmp(base, "model.onnx") == 0 && slash && slash > path) {
+    const char *start = slash - 1;
+    while (start > path && start[-1] != '/') start--;
+    snprintf(name, size, "%.*s", (int)(slash - start), start);
+    return;
+  }
+  snprintf(name, size, "%s", base);
+  size_t n = strlen(name);
+  if (n > 5 && strcmp(name + n - 5, ".onnx") == 0) name[n - 5] = '\0';
+}
+
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   bool ok = in && out;
@@ -135,4 +150,36 @@ void worker_remove_dir(const char *dir) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+bool worker_make_repo(const char *model_path, char *repo, size_t repo_size, char *why, size_t why_size) {
+  static const char pattern[] = "/tmp/seam-edge-test-XXXXXX";
+  char name[256], dir[512], dst[600];
+  if (repo_size < sizeof pattern) {
+    snprintf(why, why_size, "worker_make_repo: the path buffer is too small");
+    return false;
+  }
+  memcpy(repo, pattern, sizeof pattern);
+  if (!mkdtemp(repo)) {
+    snprintf(why, why_size, "mkdtemp failed");
+    repo[0] = '\0';
+    return false;
+  }
+  worker_model_name(model_path, name, sizeof name);
+  snprintf(dir, sizeof dir, "%s/%s", repo, name);
+  snprintf(dst, sizeof dst, "%s/model.onnx", dir);
+  if (mkdir(dir, 0700) != 0 || !worker_copy_model(model_path, dst, NULL)) {
+    snprintf(why, why_size, "cannot copy '%s' into the repository %s", model_path, repo);
+    worker_remove_repo(repo);
+    return false;
+  }
+  return true;
+}
+
+void worker_remove_repo(char *repo) {
+  if (!repo[0]) return;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
+  if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
+  repo[0] = '\0';
 }

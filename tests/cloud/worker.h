@@ -42,4 +42,19 @@ bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]);
 /* Removes a temporary repository folder (rm -rf); warns when it cannot. */
 void worker_remove_dir(const char *dir);
 
+/* The name seam_edge_open gives the model at path by default: the folder
+ * holding it when the file is called model.onnx, otherwise the file's name
+ * without ".onnx". */
+void worker_model_name(const char *path, char *name, size_t size);
+
+/* Makes a temporary repository (/tmp/seam-edge-test-XXXXXX) holding a copy
+ * of the model at model_path as REPO/<worker_model_name>/model.onnx; repo
+ * receives its path (repo_size >= 64). false with why filled on failure,
+ * leaving nothing behind. */
+bool worker_make_repo(const char *model_path, char *repo, size_t repo_size, char *why, size_t why_size);
+
+/* Removes a repository worker_make_repo made and sets repo to ""; does
+ * nothing for "". */
+void worker_remove_repo(char *repo);
+
 #endif
