@@ -13,7 +13,7 @@
 #     MODEL_DIR  default BUILD_DIR/models/resnet18 (model.onnx + input.npy;
 #                make it with examples/models/make_models.py DIR --only resnet18)
 # Environment: CUT (default /maxpool/MaxPool_output_0), CONFIGS ("1x2 2x1":
-# parallel runs x model threads), REQUESTS (96 per row), SEQUENTIAL (50),
+# parallel runs x model threads), REQUESTS (400 per row), SEQUENTIAL (50),
 # OUT (docs/benchmarks.md).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +21,7 @@ BUILD=${1:-$ROOT/build}
 MODEL_DIR=${2:-$BUILD/models/resnet18}
 CUT=${CUT:-/maxpool/MaxPool_output_0}
 CONFIGS=${CONFIGS:-1x2 2x1}
-REQUESTS=${REQUESTS:-96}
+REQUESTS=${REQUESTS:-400}
 SEQUENTIAL=${SEQUENTIAL:-50}
 OUT=${OUT:-$ROOT/docs/benchmarks.md}
 CLOUD=$BUILD/cloud/seam-cloud
@@ -69,6 +69,7 @@ for cfg in $CONFIGS; do
   threads=${cfg#*x}
   start_worker "$runs" "$threads"
   bench "$runs" "$threads" overhead,echo raw 0 1 >>"$TMP/results.jsonl"
+  bench "$runs" "$threads" overhead int8 0 1 >>"$TMP/results.jsonl"
   bench "$runs" "$threads" overhead int8 1 1 >>"$TMP/results.jsonl"
   for c in 1 8 32; do bench "$runs" "$threads" throughput raw 0 "$c" >>"$TMP/results.jsonl"; done
   stop_worker

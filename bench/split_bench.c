@@ -521,7 +521,8 @@ int main(int argc, char **argv) {
          b.cut, b.codec, b.zstd, b.sequential, o.head, o.encode, o.network, o.queue, o.compute,
          o.decode, o.total, o.bytes_up, o.bytes_down, o.overhead,
          o.compute > 0 ? 100 * o.overhead / o.compute : 0, echo_us, b.request_size, b.clients,
-         b.requests, t.wall, t.rps, t.worker_cpu, t.worker_cpu >= 0 ? 100 * t.worker_cpu / t.wall : -1,
+         b.requests, t.wall, t.rps, t.worker_cpu,
+         t.worker_cpu >= 0 && t.wall > 0 ? 100 * t.worker_cpu / t.wall : -1,
          b.parallel_runs, b.model_threads, max_rps, errors);
   seam_grpc_channel_close(b.channel);
   free(b.request);
