@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "edge/model_id.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -399,26 +400,6 @@ static int compute_cut(bench *b) {
   return st != SEAM_OK;
 }
 
-/* The repository name the edge library would use: the folder of model.onnx. */
-static char *default_name(const char *path) {
-  char *copy = strdup(path);
-  if (!copy) return NULL;
-  char *slash = strrchr(copy, '/');
-  const char *file = slash ? slash + 1 : copy;
-  if (slash && !strcmp(file, "model.onnx")) {
-    *slash = '\0';
-    char *dir = strrchr(copy, '/');
-    char *name = strdup(dir ? dir + 1 : copy);
-    free(copy);
-    return name;
-  }
-  char *name = strdup(file);
-  free(copy);
-  char *dot = name ? strstr(name, ".onnx") : NULL;
-  if (dot) *dot = '\0';
-  return name;
-}
-
 static bool has_phase(const char *phases, const char *p) {
   size_t n = strlen(p);
   for (const char *s = phases; (s = strstr(s, p)) != NULL; s += n)
@@ -464,7 +445,7 @@ int main(int argc, char **argv) {
             "       [--parallel-runs K] [--model-threads T]\n");
     return 2;
   }
-  char *name = b.name ? NULL : default_name(b.model_path);
+  char *name = b.name ? NULL : seam_edge_default_model_name(b.model_path);
   if (!b.name) b.name = name;
   seam_error err;
   b.input = seam_tensor_load_npy(input_path, &err);

@@ -9,15 +9,14 @@
  * channel, plus an atomic request counter. */
 #include "seam/edge.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "edge/clock.h"
 #include "edge/cut_wire.h"
 #include "edge/model_id.h"
 #include "edge/session.h"
@@ -25,6 +24,7 @@
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
+#include "runtime/error.h"
 #include "runtime/model.h"
 #include "seam/runtime.h"
 
@@ -48,25 +48,8 @@ struct seam_edge_session {
   atomic_uint_fast64_t next_id;
 };
 
-static void fail(seam_error *err, seam_status st, const char *fmt, ...) {
-  if (!err) return;
-  err->status = st;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
-  va_end(ap);
-}
 
-static int64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
-static uint64_t since(int64_t t0) {
-  int64_t d = mono_us() - t0;
-  return d > 0 ? (uint64_t)d : 0;
-}
 
 static char *dup_str(const char *s, size_t n) {
   char *d = malloc(n + 1);
@@ -92,40 +75,40 @@ static seam_status parse_cut(seam_edge_session *s, const char *cut, seam_error *
   size_t n = 1;
   for (const char *p = cut; *p; p++) n += *p == ',';
   s->cut = calloc(n, sizeof *s->cut);
-  if (!s->cut) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
+  if (!s->cut) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
   const seam_graph *g = s->model->graph;
   const char *p = cut;
   for (;;) {
     const char *end = strchr(p, ',');
     size_t len = end ? (size_t)(end - p) : strlen(p);
     char *name = dup_str(p, len);
-    if (!name) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
+    if (!name) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
     s->cut[s->n_cut++] = name;
     if (!*name) {
-      fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' has an empty tensor name", cut);
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' has an empty tensor name", cut);
       return SEAM_ERR_INVALID_ARGUMENT;
     }
     int v = seam_graph_find_value(g, name);
     if (v < 0) {
       const seam_removed_value *r = seam_graph_find_removed(g, name);
       if (r)
-        fail(err, SEAM_ERR_NOT_FOUND,
+        seam_fail(err, SEAM_ERR_NOT_FOUND,
              "cut tensor '%s' does not exist in the loaded model (%s); cut at '%s' instead", name,
              r->reason ? r->reason : "removed by graph optimization", r->same_as ? r->same_as : "?");
       else
-        fail(err, SEAM_ERR_NOT_FOUND,
+        seam_fail(err, SEAM_ERR_NOT_FOUND,
              "cut tensor '%s' is not a tensor of the model (list the candidates with `seam cuts`)",
              name);
       return SEAM_ERR_NOT_FOUND;
     }
     if (g->values[v].constant) {
-      fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is a constant of the model, not a cut",
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is a constant of the model, not a cut",
            name);
       return SEAM_ERR_INVALID_ARGUMENT;
     }
     for (size_t k = 0; k + 1 < s->n_cut; k++)
       if (strcmp(s->cut[k], name) == 0) {
-        fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is named twice", name);
+        seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is named twice", name);
         return SEAM_ERR_INVALID_ARGUMENT;
       }
     if (!end) break;
@@ -141,10 +124,10 @@ static seam_status parse_cut(seam_edge_session *s, const char *cut, seam_error *
     seam_error e = {0};
     st = seam_graph_mark_needed(g, available, g->n_outputs, g->outputs, needed, &e);
     if (st != SEAM_OK)
-      fail(err, SEAM_ERR_INVALID_ARGUMENT,
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
            "the cut '%s' is not enough to compute the model's outputs: %s", cut, e.message);
   } else {
-    fail(err, st, "out of memory");
+    seam_fail(err, st, "out of memory");
   }
   free(available);
   free(needed);
@@ -153,17 +136,17 @@ static seam_status parse_cut(seam_edge_session *s, const char *cut, seam_error *
 
 seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) {
   if (!cfg || !cfg->model_path) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: no model path");
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: no model path");
     return NULL;
   }
   if (cfg->deadline_ms < 0) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: deadline_ms %d is negative",
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: deadline_ms %d is negative",
          cfg->deadline_ms);
     return NULL;
   }
   seam_edge_session *s = calloc(1, sizeof *s);
   if (!s) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
   atomic_init(&s->next_id, 1);
@@ -173,26 +156,26 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     case SEAM_EDGE_CODEC_F16: s->codec.encoding = SEAM_ENCODING_F16; break;
     case SEAM_EDGE_CODEC_INT8: s->codec.encoding = SEAM_ENCODING_INT8; break;
     default:
-      fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: unknown codec %d", (int)cfg->codec);
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: unknown codec %d", (int)cfg->codec);
       goto bad;
   }
   s->codec.zstd_level = cfg->zstd_level;
   seam_model_options opts;
   seam_model_options_default(&opts);
   if (cfg->threads < 0) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: threads %d is negative", cfg->threads);
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: threads %d is negative", cfg->threads);
     goto bad;
   }
   opts.num_threads = cfg->threads;
   if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
   if (!seam_edge_file_sha256(cfg->model_path, s->sha256)) {
-    fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
+    seam_fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
     goto bad;
   }
   s->model_name = cfg->model_name && *cfg->model_name ? dup_str(cfg->model_name, strlen(cfg->model_name))
                                                       : seam_edge_default_model_name(cfg->model_path);
   if (!s->model_name) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     goto bad;
   }
   if (parse_cut(s, cfg->cut, err) != SEAM_OK) goto bad;
@@ -200,7 +183,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     s->wire = calloc(s->n_cut, sizeof *s->wire);
     s->head_names = calloc(s->n_cut, sizeof *s->head_names);
     if (!s->wire || !s->head_names) {
-      fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+      seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
       goto bad;
     }
     for (size_t i = 0; i < s->n_cut; i++) {
@@ -211,7 +194,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
   }
   if (s->kind != CUT_LOCAL) {
     if (!cfg->endpoint || !*cfg->endpoint) {
-      fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' needs an endpoint (HOST:PORT)", cfg->cut);
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' needs an endpoint (HOST:PORT)", cfg->cut);
       goto bad;
     }
     /* A codec check now rather than at the first call. */
@@ -224,7 +207,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
       seam_status st = seam_codec_encode(probe, "probe", &s->codec, &msg, NULL, &e);
       seam_tensor_free(probe);
       if (st != SEAM_OK) {
-        fail(err, st, "codec: %s", e.message);
+        seam_fail(err, st, "codec: %s", e.message);
         goto bad;
       }
       seam_codec_msg_clear(&msg);
@@ -290,18 +273,18 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
            (unsigned long long)atomic_fetch_add(&s->next_id, 1));
   edge_session_view v;
   seam_edge_session_view(s, &v);
-  int64_t t0 = mono_us();
+  int64_t t0 = edge_mono_us();
   uint32_t budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
   if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size,
                         &tm->tensor_bytes_up, err) != SEAM_OK)
     goto out;
-  tm->encode_us = since(t0);
+  tm->encode_us = edge_us_since(t0);
   tm->bytes_up = size;
   /* The time the encoding took comes off the call's timeout too. */
   if (s->deadline_ms > 0) {
     timeout_ms -= (int)(tm->encode_us / 1000);
     if (timeout_ms <= 0) {
-      fail(err, SEAM_ERR_CANCELLED, "the deadline of %d ms passed before the request was sent",
+      seam_fail(err, SEAM_ERR_CANCELLED, "the deadline of %d ms passed before the request was sent",
            s->deadline_ms);
       code = SEAM_RPC_DEADLINE_EXCEEDED;
       goto out;
@@ -309,22 +292,22 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   }
   char message[SEAM_ERROR_MESSAGE_SIZE - 64];
   message[0] = '\0';
-  int64_t t1 = mono_us();
+  int64_t t1 = edge_mono_us();
   code = seam_grpc_call_take(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
                              &reply_size, message, sizeof message);
   buf = NULL; /* gRPC's now */
-  uint64_t rtt = since(t1);
+  uint64_t rtt = edge_us_since(t1);
   tm->bytes_down = reply_size;
   if (code != 0) {
-    fail(err, seam_status_from_rpc_code(code), "Infer on the worker failed (%s): %s",
+    seam_fail(err, seam_status_from_rpc_code(code), "Infer on the worker failed (%s): %s",
          seam_rpc_code_name(code), message);
     goto out;
   }
   code = -1;
-  int64_t t2 = mono_us();
+  int64_t t2 = edge_mono_us();
   rp = reply ? seam__v1__infer_reply__unpack(NULL, reply_size, reply) : NULL;
   if (!rp) {
-    fail(err, SEAM_ERR_PARSE, "the worker's reply is not a valid seam.v1.InferReply");
+    seam_fail(err, SEAM_ERR_PARSE, "the worker's reply is not a valid seam.v1.InferReply");
     goto out;
   }
   uint64_t worker_total = rp->timings ? rp->timings->total_us : 0;
@@ -332,7 +315,7 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   tm->worker_queue_us = rp->timings ? rp->timings->queue_us : 0;
   tm->worker_compute_us = rp->timings ? rp->timings->compute_us : 0;
   if (edge_decode_outputs(rp, n_out, outputs, err) != SEAM_OK) goto out;
-  tm->decode_us = since(t2);
+  tm->decode_us = edge_us_since(t2);
   code = 0;
 out:
   if (rp) seam__v1__infer_reply__free_unpacked(rp, NULL);
@@ -348,22 +331,22 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   seam_edge_timing *tm = timing ? timing : &local_tm;
   memset(tm, 0, sizeof *tm);
   if (err) err->message[0] = '\0';
-  int64_t start = mono_us();
+  int64_t start = edge_mono_us();
   if (!s || !inputs || !outputs || (n_inputs && !inputs)) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
     return SEAM_ERR_INVALID_ARGUMENT;
   }
   size_t n_model_out = seam_model_output_count(s->model);
   for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
   if (n_outputs != n_model_out) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: n_outputs is %zu, the model has %zu",
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: n_outputs is %zu, the model has %zu",
          n_outputs, n_model_out);
     return SEAM_ERR_INVALID_ARGUMENT;
   }
   /* Input names: given, or the graph inputs in order. */
   const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
   if (!in_names) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     return SEAM_ERR_NO_MEMORY;
   }
   size_t n_graph_in = seam_model_input_count(s->model);
@@ -374,7 +357,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
       in_names[i] = seam_edge_input_name(s, i);
     } else {
       free(in_names);
-      fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu has no name and the model "
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu has no name and the model "
            "has only %zu inputs", i, n_graph_in);
       return SEAM_ERR_INVALID_ARGUMENT;
     }
@@ -383,9 +366,9 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   seam_status st = SEAM_OK;
   seam_tensor **cut = NULL;
   if (s->kind == CUT_LOCAL) {
-    int64_t t0 = mono_us();
+    int64_t t0 = edge_mono_us();
     st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
-    tm->head_us = since(t0);
+    tm->head_us = edge_us_since(t0);
     goto done;
   }
 
@@ -397,21 +380,21 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   if (s->kind == CUT_SPLIT) {
     cut = calloc(n_cut, sizeof *cut);
     if (!cut) {
-      fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+      seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
       st = SEAM_ERR_NO_MEMORY;
       goto done;
     }
-    int64_t t0 = mono_us();
+    int64_t t0 = edge_mono_us();
     st = seam_model_run(s->model, n_inputs, in_names, inputs, n_cut,
                         (const char *const *)s->head_names, cut, err);
-    tm->head_us = since(t0);
+    tm->head_us = edge_us_since(t0);
     if (st != SEAM_OK) goto done;
     cut_tensors = (const seam_tensor *const *)cut;
   }
 
   int timeout_ms = EDGE_NO_DEADLINE_MS;
   if (s->deadline_ms > 0) {
-    timeout_ms = s->deadline_ms - (int)(since(start) / 1000);
+    timeout_ms = s->deadline_ms - (int)(edge_us_since(start) / 1000);
     if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
   }
   seam_error call_err = {0};
@@ -428,10 +411,10 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
     goto done;
   }
   /* Fallback: the tail on the device, from the cut tensors already held. */
-  int64_t t0 = mono_us();
+  int64_t t0 = edge_mono_us();
   const char *const *held = s->kind == CUT_SPLIT ? (const char *const *)s->head_names : cut_names;
   st = seam_model_run(s->model, n_cut, held, cut_tensors, n_outputs, NULL, outputs, err);
-  tm->fallback_us = since(t0);
+  tm->fallback_us = edge_us_since(t0);
   if (st == SEAM_OK) {
     tm->fell_back = 1;
     if (err) {
@@ -447,7 +430,7 @@ done:
   free(in_names);
   if (st != SEAM_OK)
     for (size_t i = 0; i < n_outputs; i++) seam_tensor_free(outputs[i]), outputs[i] = NULL;
-  tm->total_us = since(start);
+  tm->total_us = edge_us_since(start);
   return st;
 }
 

@@ -20,10 +20,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "edge/clock.h"
 #include "edge/session.h"
 #include "edge/wire.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
+#include "runtime/error.h"
 #include "seam/runtime.h"
 
 #define STREAM_MAX_IN_FLIGHT 1024
@@ -64,27 +66,8 @@ struct seam_edge_stream {
   char broken_why[384];
 };
 
-static seam_status fail(seam_error *err, seam_status st, const char *fmt, ...) {
-  if (err) {
-    err->status = st;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
 
-static int64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
-static uint64_t us_since(int64_t t0) {
-  int64_t d = mono_us() - t0;
-  return d > 0 ? (uint64_t)d : 0;
-}
 
 /* Frees what a frame holds and makes it FREE (lock held). */
 static void frame_release(seam_edge_stream *st, edge_frame *f) {
@@ -128,13 +111,13 @@ static void run_fallback(seam_edge_stream *st, edge_frame *f, const char *why) {
     snprintf(f->message, sizeof f->message, "out of memory");
     return;
   }
-  int64_t t0 = mono_us();
+  int64_t t0 = edge_mono_us();
   seam_error e = {0};
   /* The tensors held are the head's (int8 ones where the cut is planned so). */
   const char *const *held = st->v.kind == EDGE_CUT_SPLIT ? st->v.head_names : f->cut_names;
   f->status = seam_model_run(st->v.model, f->n_cut, held, (const seam_tensor *const *)f->cut,
                              st->n_out, NULL, f->outputs, &e);
-  f->timing.fallback_us = us_since(t0);
+  f->timing.fallback_us = edge_us_since(t0);
   f->timing.remote = 0;
   if (f->status == SEAM_OK) {
     f->timing.fell_back = 1;
@@ -147,18 +130,18 @@ static void run_fallback(seam_edge_stream *st, edge_frame *f, const char *why) {
 seam_edge_stream *seam_edge_stream_open(seam_edge_session *s, int max_in_flight,
                                         seam_error *err) {
   if (!s) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_open: no session");
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_open: no session");
     return NULL;
   }
   if (max_in_flight < 0 || max_in_flight > STREAM_MAX_IN_FLIGHT) {
-    fail(err, SEAM_ERR_INVALID_ARGUMENT,
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
          "seam_edge_stream_open: max_in_flight %d is not in 0..%d", max_in_flight,
          STREAM_MAX_IN_FLIGHT);
     return NULL;
   }
   seam_edge_stream *st = calloc(1, sizeof *st);
   if (!st) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
   st->session = s;
@@ -173,7 +156,7 @@ seam_edge_stream *seam_edge_stream_open(seam_edge_session *s, int max_in_flight,
   pthread_condattr_destroy(&attr);
   st->frames = calloc((size_t)st->cap, sizeof *st->frames);
   if (!st->frames) {
-    fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     seam_edge_stream_close(st);
     return NULL;
   }
@@ -199,21 +182,21 @@ static seam_status frame_cut(seam_edge_stream *st, edge_frame *f, size_t n_input
                              seam_error *err) {
   f->n_cut = st->v.kind == EDGE_CUT_CLOUD ? n_inputs : st->v.n_cut;
   f->cut = calloc(f->n_cut ? f->n_cut : 1, sizeof *f->cut);
-  if (!f->cut) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  if (!f->cut) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   if (st->v.kind == EDGE_CUT_SPLIT) {
     f->cut_names = st->v.cut;
-    int64_t t0 = mono_us();
+    int64_t t0 = edge_mono_us();
     seam_status rc = seam_model_run(st->v.model, n_inputs, names, inputs, f->n_cut,
                                     st->v.head_names, f->cut, err);
-    f->timing.head_us = us_since(t0);
+    f->timing.head_us = edge_us_since(t0);
     return rc;
   }
   f->own_names = calloc(f->n_cut ? f->n_cut : 1, sizeof *f->own_names);
-  if (!f->own_names) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  if (!f->own_names) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   for (size_t i = 0; i < n_inputs; i++) {
     f->own_names[i] = strdup(names[i]);
     f->cut[i] = seam_tensor_clone(inputs[i], err);
-    if (!f->own_names[i] || !f->cut[i]) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    if (!f->own_names[i] || !f->cut[i]) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   }
   f->cut_names = (const char *const *)f->own_names;
   return SEAM_OK;
@@ -235,7 +218,7 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *e
   }
   uint32_t budget_ms = 0;
   if (st->v.deadline_ms > 0) {
-    int64_t left_ms = st->v.deadline_ms - (int64_t)(us_since(f->start_us) / 1000);
+    int64_t left_ms = st->v.deadline_ms - (int64_t)(edge_us_since(f->start_us) / 1000);
     if (left_ms <= 0) {
       char reason[128];
       snprintf(reason, sizeof reason, "the deadline of %d ms passed before the request was sent",
@@ -249,7 +232,7 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *e
   }
   snprintf(f->request_id, sizeof f->request_id, "edge-%llu",
            (unsigned long long)seam_edge_session_next_id(st->session));
-  int64_t t0 = mono_us();
+  int64_t t0 = edge_mono_us();
   uint8_t *buf = NULL;
   size_t size = 0;
   seam_status rc = edge_pack_request(
@@ -257,9 +240,9 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *e
       st->v.kind == EDGE_CUT_SPLIT ? st->v.wire : NULL, (const seam_tensor *const *)f->cut, &buf,
       &size, &f->timing.tensor_bytes_up, err);
   if (rc != SEAM_OK) return rc;
-  f->timing.encode_us = us_since(t0);
+  f->timing.encode_us = edge_us_since(t0);
   f->timing.bytes_up = size;
-  f->sent_us = mono_us();
+  f->sent_us = edge_mono_us();
   /* From here the receiver may take the frame: touch it no more. */
   pthread_mutex_lock(&st->lock);
   f->state = FRAME_PENDING;
@@ -283,14 +266,14 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
                                     uint64_t tag, seam_error *err) {
   if (err) err->message[0] = '\0';
   if (!st || (n_inputs && !inputs))
-    return fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_submit: NULL argument");
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_submit: NULL argument");
   for (size_t i = 0; i < n_inputs; i++)
-    if (!inputs[i]) return fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_submit: input %zu is NULL", i);
-  int64_t start = mono_us();
+    if (!inputs[i]) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_submit: input %zu is NULL", i);
+  int64_t start = edge_mono_us();
   /* Input names: given, or the graph inputs in order. */
   size_t n_graph_in = seam_model_input_count(st->v.model);
   const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
-  if (!in_names) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  if (!in_names) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   for (size_t i = 0; i < n_inputs; i++) {
     seam_value_info info;
     if (names && names[i]) {
@@ -299,7 +282,7 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
       in_names[i] = info.name;
     } else {
       free(in_names);
-      return fail(err, SEAM_ERR_INVALID_ARGUMENT,
+      return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
                   "seam_edge_stream_submit: input %zu has no name and the model has only %zu "
                   "inputs", i, n_graph_in);
     }
@@ -317,7 +300,7 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
   pthread_mutex_unlock(&st->lock);
   if (!f) {
     free(in_names);
-    return fail(err, SEAM_ERR_AGAIN,
+    return seam_fail(err, SEAM_ERR_AGAIN,
                 "the stream holds %d frames (its maximum): receive one before submitting more",
                 in_flight);
   }
@@ -327,12 +310,12 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
   seam_status rc;
   if (st->v.kind == EDGE_CUT_LOCAL) {
     f->outputs = calloc(st->n_out ? st->n_out : 1, sizeof *f->outputs);
-    rc = f->outputs ? SEAM_OK : fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-    int64_t t0 = mono_us();
+    rc = f->outputs ? SEAM_OK : seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    int64_t t0 = edge_mono_us();
     if (rc == SEAM_OK)
       rc = seam_model_run(st->v.model, n_inputs, in_names, inputs, st->n_out, NULL, f->outputs,
                           err);
-    f->timing.head_us = us_since(t0);
+    f->timing.head_us = edge_us_since(t0);
     if (rc == SEAM_OK) frame_done(st, f);
   } else {
     rc = frame_cut(st, f, n_inputs, in_names, inputs, err);
@@ -351,7 +334,7 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
  * marks it DONE. A reply for no pending frame (it fell back already) is
  * dropped. */
 static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
-  int64_t arrived = mono_us();
+  int64_t arrived = edge_mono_us();
   Seam__V1__InferReply *rp = seam__v1__infer_reply__unpack(NULL, size, data);
   if (!rp) {
     set_broken(st, "the worker sent a message that is not a seam.v1.InferReply");
@@ -381,10 +364,10 @@ static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
   if (code == SEAM_RPC_OK) {
     f->outputs = calloc(st->n_out ? st->n_out : 1, sizeof *f->outputs);
     seam_error e = {0};
-    int64_t t0 = mono_us();
+    int64_t t0 = edge_mono_us();
     f->status = f->outputs ? edge_decode_outputs(rp, st->n_out, f->outputs, &e)
-                           : fail(&e, SEAM_ERR_NO_MEMORY, "out of memory");
-    f->timing.decode_us = us_since(t0);
+                           : seam_fail(&e, SEAM_ERR_NO_MEMORY, "out of memory");
+    f->timing.decode_us = edge_us_since(t0);
     f->timing.remote = f->status == SEAM_OK;
     snprintf(f->message, sizeof f->message, "%s", f->status == SEAM_OK ? "" : e.message);
   } else if (code == SEAM_RPC_UNAVAILABLE || code == SEAM_RPC_DEADLINE_EXCEEDED) {
@@ -434,7 +417,7 @@ static seam_status deliver(seam_edge_stream *st, edge_frame *f, seam_tensor **ou
                            uint64_t *tag, seam_edge_timing *timing, seam_error *err) {
   seam_status rc = f->status;
   if (tag) *tag = f->tag;
-  f->timing.total_us = us_since(f->start_us);
+  f->timing.total_us = edge_us_since(f->start_us);
   if (timing) *timing = f->timing;
   if (err) {
     err->status = rc;
@@ -470,17 +453,17 @@ seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs, sea
   if (timing) memset(timing, 0, sizeof *timing);
   if (err) err->message[0] = '\0';
   if (!st || !outputs)
-    return fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_receive: NULL argument");
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_receive: NULL argument");
   for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
   if (n_outputs != st->n_out)
-    return fail(err, SEAM_ERR_INVALID_ARGUMENT,
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
                 "seam_edge_stream_receive: n_outputs is %zu, the model has %zu", n_outputs,
                 st->n_out);
-  int64_t until = timeout_ms < 0 ? INT64_MAX : mono_us() + (int64_t)timeout_ms * 1000;
+  int64_t until = timeout_ms < 0 ? INT64_MAX : edge_mono_us() + (int64_t)timeout_ms * 1000;
   for (;;) {
     char why[sizeof st->broken_why + 64];
     pthread_mutex_lock(&st->lock);
-    int64_t now = mono_us();
+    int64_t now = edge_mono_us();
     bool fallback;
     edge_frame *f = next_ready(st, now, &fallback, why, sizeof why);
     if (f) {
@@ -491,7 +474,7 @@ seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs, sea
     if (now >= until) {
       int n = st->in_flight;
       pthread_mutex_unlock(&st->lock);
-      return fail(err, SEAM_ERR_AGAIN, "no frame finished within %d ms (%d in flight)",
+      return seam_fail(err, SEAM_ERR_AGAIN, "no frame finished within %d ms (%d in flight)",
                   timeout_ms, n);
     }
     bool pending;

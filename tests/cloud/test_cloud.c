@@ -29,25 +29,16 @@
 #include "protocol/seam.pb-c.h"
 #include "seam/runtime.h"
 #include "tests/cloud/rpc.h"
+#include "tests/cloud/check.h"
 #include "tests/cloud/worker.h"
 
 #define CUT "/stage2/relu2/Relu_output_0"
 #define MAX_MESSAGE_MB 8
 #define DEBUG_DELAY_MS 50
 
-static int failures;
+int check_failures;
 static pid_t worker = -1;
 static char repo[64] = "";
-
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      failures++;                                                \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fprintf(stderr, "\n");                                     \
-    }                                                            \
-  } while (0)
 
 static double now_s(void) { return worker_now_s(); }
 
@@ -448,6 +439,6 @@ int main(int argc, char **argv) {
   seam_tensor_free(x);
   seam_model_free(model);
   cleanup();
-  printf("%s (%d failure%s)\n", failures ? "FAILED" : "PASSED", failures, failures == 1 ? "" : "s");
-  return failures ? 1 : 0;
+  printf("%s (%d failure%s)\n", check_failures ? "FAILED" : "PASSED", check_failures, check_failures == 1 ? "" : "s");
+  return check_failures ? 1 : 0;
 }

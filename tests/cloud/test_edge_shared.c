@@ -29,42 +29,20 @@
 
 #include "seam/edge.h"
 #include "seam/seam.h"
+#include "tests/cloud/check.h"
 #include "tests/cloud/worker.h"
 
 #define FP32_CUT "/stage2/relu2/Relu_output_0"
 #define INT8_CUT "/stage2/conv2/Conv_output_0_dequantized,/stage2/shortcut/conv/Conv_output_0_dequantized"
 
-static int failures;
+int check_failures;
 static pid_t worker = -1;
 static char repo[64] = "";
 static char endpoint[64];
 
-#define CHECK(cond, ...)                        \
-  do {                                          \
-    if (!(cond)) {                              \
-      failures++;                               \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);             \
-      fputc('\n', stderr);                      \
-    }                                           \
-  } while (0)
 
-static void stop_worker(void) {
-  if (worker > 0) {
-    kill(worker, SIGKILL);
-    waitpid(worker, NULL, 0);
-    worker = -1;
-  }
-}
 
-static void cleanup(void) {
-  stop_worker();
-  if (repo[0]) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", repo);
-  }
-}
+static void cleanup(void) { worker_cleanup(&worker, repo); }
 
 static void die(const char *msg) {
   fprintf(stderr, "FAIL: %s\n", msg);
@@ -74,11 +52,11 @@ static void die(const char *msg) {
 
 /* Copies src to repo/name/model.onnx. */
 static void add_model(const char *src, const char *name) {
-  char dir[256], cmd[1024];
+  char dir[256], dst[300];
   snprintf(dir, sizeof dir, "%s/%s", repo, name);
-  if (mkdir(dir, 0755) != 0) die("cannot make a repository folder");
-  snprintf(cmd, sizeof cmd, "cp '%s' '%s/model.onnx'", src, dir);
-  if (system(cmd) != 0) die("cannot copy a model into the repository");
+  snprintf(dst, sizeof dst, "%s/model.onnx", dir);
+  if (mkdir(dir, 0755) != 0 || !worker_copy_model(src, dst, NULL))
+    die("cannot copy a model into the repository");
 }
 
 static seam_edge_session *open_session(const char *model, const char *cut, seam_edge_codec codec,
@@ -256,7 +234,7 @@ int main(int argc, char **argv) {
   seam_edge_session *l = open_session(int8_path, "local", SEAM_EDGE_CODEC_RAW, 0);
   seam_edge_session *s = open_session(int8_path, INT8_CUT, SEAM_EDGE_CODEC_RAW, 0);
   if (!l || !s) die("cannot open the sessions");
-  stop_worker();
+  worker_kill(&worker);
   seam_edge_timing lt2;
   local = infer(l, x, &lt2);
   split = infer(s, x, &t);
@@ -270,8 +248,8 @@ int main(int argc, char **argv) {
   seam_tensor_free(x);
   seam_tensor_free(labels);
   cleanup();
-  if (failures) {
-    fprintf(stderr, "%d check(s) failed\n", failures);
+  if (check_failures) {
+    fprintf(stderr, "%d check(s) failed\n", check_failures);
     return 1;
   }
   printf("libseam-edge.so: all checks passed\n");
