@@ -28,6 +28,7 @@
 #include <grpc/support/time.h>
 
 #include "protocol/grpc_server_impl.h"
+#include "protocol/grpc_socket_guard.h"
 
 int64_t seam_grpc_mono_ns(void) {
   struct timespec ts;
@@ -113,10 +114,58 @@ static void request_returned(seam_grpc_server *s, bool with_call) {
   pthread_mutex_unlock(&s->lock);
 }
 
-/* Starts the one reply batch: initial metadata, message (optional), status,
- * close. Frees the state when gRPC refuses the batch. */
+/* Drops one reference to a unary call; the last frees it. */
+static void call_unref(call_state *c) {
+  if (atomic_fetch_sub(&c->refs, 1) != 1) return;
+  seam_grpc_server *s = c->srv;
+  seam_grpc_call_state_free(c);
+  seam_grpc_server_call_done(s);
+}
+
+bool seam_grpc_unsent_reserve(seam_grpc_server *s, size_t size) {
+  size_t cur = atomic_load(&s->unsent_reply_bytes);
+  do {
+    if (size > s->max_unsent_reply_bytes || cur > s->max_unsent_reply_bytes - size) return false;
+  } while (!atomic_compare_exchange_weak(&s->unsent_reply_bytes, &cur, cur + size));
+  return true;
+}
+
+void seam_grpc_unsent_release(seam_grpc_server *s, size_t size) {
+  atomic_fetch_sub(&s->unsent_reply_bytes, size);
+}
+
+void seam_grpc_reply_over_budget(seam_grpc_server *s, seam_grpc_response *resp) {
+  size_t size = resp->size;
+  free(resp->data);
+  resp->data = NULL;
+  resp->size = 0;
+  resp->code = SEAM_RPC_RESOURCE_EXHAUSTED;
+  snprintf(resp->message, sizeof resp->message,
+           "the worker already holds %zu bytes of replies its clients have not read (limit %zu); "
+           "this %zu-byte reply was dropped",
+           atomic_load(&s->unsent_reply_bytes), s->max_unsent_reply_bytes, size);
+}
+
+/* Starts the close batch: it completes when the call is over, early when
+ * the client cancels or the deadline passes, which is how long work learns
+ * that nobody waits for it. */
+static void start_close(call_state *c) {
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  op.data.recv_close_on_server.cancelled = &c->cancelled;
+  c->closing = (close_tag){TAG_CALL_CLOSED, c};
+  atomic_fetch_add(&c->refs, 1);
+  if (grpc_call_start_batch(c->call, &op, 1, &c->closing, NULL) != GRPC_CALL_OK) {
+    atomic_store(&c->over, true);
+    atomic_fetch_sub(&c->refs, 1);
+  }
+}
+
+/* Starts the reply batch: initial metadata, message (optional), status;
+ * takes the handler's reference over. data is copied. */
 static void send_reply(call_state *c, int code, const char *message, uint8_t *data, size_t size) {
-  grpc_op ops[4];
+  grpc_op ops[3];
   size_t n = 0;
   memset(ops, 0, sizeof ops);
   ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
@@ -126,6 +175,7 @@ static void send_reply(call_state *c, int code, const char *message, uint8_t *da
     grpc_slice slice = grpc_slice_from_copied_buffer((const char *)data, size);
     c->reply = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
+    c->reply_bytes = size;
     ops[n].op = GRPC_OP_SEND_MESSAGE;
     ops[n].data.send_message.send_message = c->reply;
     n++;
@@ -138,15 +188,21 @@ static void send_reply(call_state *c, int code, const char *message, uint8_t *da
   ops[n].data.send_status_from_server.status_details =
       (message && message[0]) ? &c->status_details : NULL;
   n++;
-  ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-  ops[n].data.recv_close_on_server.cancelled = &c->cancelled;
-  n++;
   c->kind = TAG_CALL_REPLYING;
   if (grpc_call_start_batch(c->call, ops, n, c, NULL) != GRPC_CALL_OK) {
-    seam_grpc_server *s = c->srv;
-    seam_grpc_call_state_free(c);
-    seam_grpc_server_call_done(s);
+    if (c->reply_bytes) seam_grpc_unsent_release(c->srv, c->reply_bytes);
+    c->reply_bytes = 0;
+    call_unref(c);
   }
+}
+
+/* Sends a handler's response (its data within the unsent budget). */
+static void send_response(call_state *c, seam_grpc_response *resp) {
+  if (resp->data && !seam_grpc_unsent_reserve(c->srv, resp->size))
+    seam_grpc_reply_over_budget(c->srv, resp);
+  send_reply(c, resp->code, resp->message, resp->data, resp->size);
+  free(resp->data);
+  resp->data = NULL;
 }
 
 static void handle_new_call(call_state *c) {
@@ -158,6 +214,9 @@ static void handle_new_call(call_state *c) {
     seam_grpc_stream_begin(c);
     return;
   }
+  atomic_init(&c->refs, 1); /* this thread's */
+  atomic_init(&c->over, false);
+  start_close(c);
 
   if (c->method == GENERIC_METHOD) {
     char *method = grpc_slice_to_c_string(c->details.method);
@@ -176,20 +235,23 @@ static void handle_new_call(call_state *c) {
     send_reply(c, SEAM_RPC_INVALID_ARGUMENT, "the call carried no request message", NULL, 0);
     return;
   }
-  seam_grpc_run_handler(s, c->method, c->deadline, received, 0, c->payload, &resp);
-  send_reply(c, resp.code, resp.message, resp.data, resp.size);
-  free(resp.data);
+  handler_context ctx = {.call = c};
+  seam_grpc_run_handler(s, c->method, c->deadline, received, 0, c->payload, &ctx, &resp);
+  if (ctx.deferred) return; /* the pending holds this thread's reference */
+  send_response(c, &resp);
 }
 
 void seam_grpc_run_handler(seam_grpc_server *s, int method, gpr_timespec deadline,
                            int64_t received, uint64_t stream_seq, grpc_byte_buffer *payload,
-                           seam_grpc_response *resp) {
+                           handler_context *ctx, seam_grpc_response *resp) {
   seam_grpc_request req = {0};
   req.method = method;
   req.method_name = s->methods[method];
   req.received_ns = received;
   req.deadline_ns = seam_grpc_deadline_ns(deadline, received);
   req.stream_seq = stream_seq;
+  req.transport = ctx;
+  ctx->deadline_ns = req.deadline_ns;
   grpc_byte_buffer_reader reader;
   if (!grpc_byte_buffer_reader_init(&reader, payload)) {
     resp->code = SEAM_RPC_INTERNAL;
@@ -227,10 +289,19 @@ static void *worker_main(void *arg) {
         else
           handle_new_call(ev.tag);
         break;
-      case TAG_CALL_REPLYING: /* the reply batch completed (or failed) */
-        seam_grpc_call_state_free(ev.tag);
-        seam_grpc_server_call_done(s);
+      case TAG_CALL_REPLYING: { /* the reply batch completed (or failed) */
+        call_state *c = ev.tag;
+        if (c->reply_bytes) seam_grpc_unsent_release(s, c->reply_bytes);
+        c->reply_bytes = 0;
+        call_unref(c);
         break;
+      }
+      case TAG_CALL_CLOSED: { /* the call is over (cancelled, or its status went out) */
+        call_state *c = ((close_tag *)ev.tag)->c;
+        atomic_store(&c->over, true);
+        call_unref(c);
+        break;
+      }
       default:
         seam_grpc_stream_event(ev.tag, ev.success != 0);
     }
@@ -240,6 +311,7 @@ static void *worker_main(void *arg) {
 
 static void server_free(seam_grpc_server *s) {
   if (!s) return;
+  seam_grpc_socket_guard_release(s->guard);
   for (size_t i = 0; i < s->n_methods; i++) free(s->methods ? s->methods[i] : NULL);
   free(s->methods);
   free(s->registered);
@@ -249,6 +321,15 @@ static void server_free(seam_grpc_server *s) {
   pthread_cond_destroy(&s->cond);
   free(s);
 }
+
+static void add_int_arg(grpc_arg *args, size_t *n, const char *key, int value) {
+  args[*n].type = GRPC_ARG_INTEGER;
+  args[*n].key = (char *)key;
+  args[*n].value.integer = value;
+  (*n)++;
+}
+
+static int or_default(int value, int fallback) { return value > 0 ? value : fallback; }
 
 static void set_error(seam_error *err, seam_status st, const char *msg) {
   if (!err) return;
@@ -296,15 +377,32 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
     }
   }
 
+  s->max_unsent_reply_bytes =
+      cfg->max_unsent_reply_bytes ? cfg->max_unsent_reply_bytes : SEAM_GRPC_MAX_UNSENT_REPLY_BYTES_DEFAULT;
+  atomic_init(&s->unsent_reply_bytes, 0);
+  s->guard = seam_grpc_socket_guard_create(
+      cfg->max_connections ? cfg->max_connections : SEAM_GRPC_MAX_CONNECTIONS_DEFAULT, cfg->log);
+  if (!s->guard) {
+    server_free(s);
+    set_error(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+
   grpc_init();
-  grpc_arg args[2];
-  args[0].type = GRPC_ARG_INTEGER;
-  args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-  args[0].value.integer = (int)cfg->max_message_bytes;
-  args[1].type = GRPC_ARG_INTEGER;
-  args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
-  args[1].value.integer = (int)cfg->max_message_bytes;
-  grpc_channel_args channel_args = {2, args};
+  grpc_arg args[7];
+  size_t n_args = 0;
+  add_int_arg(args, &n_args, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)cfg->max_message_bytes);
+  add_int_arg(args, &n_args, GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, (int)cfg->max_message_bytes);
+  add_int_arg(args, &n_args, GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+              or_default(cfg->handshake_timeout_ms, SEAM_GRPC_HANDSHAKE_TIMEOUT_MS_DEFAULT));
+  add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+              or_default(cfg->idle_timeout_ms, SEAM_GRPC_IDLE_TIMEOUT_MS_DEFAULT));
+  add_int_arg(args, &n_args, GRPC_ARG_MAX_CONCURRENT_STREAMS,
+              or_default(cfg->max_streams_per_connection, SEAM_GRPC_MAX_STREAMS_DEFAULT));
+  /* Clients may keep their connection alive with pings while idle. */
+  add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args[n_args++] = seam_grpc_socket_guard_arg(s->guard);
+  grpc_channel_args channel_args = {n_args, args};
   s->server = grpc_server_create(&channel_args, NULL);
   s->cq = grpc_completion_queue_create_for_next(NULL);
   grpc_server_register_completion_queue(s->server, s->cq, NULL);
@@ -330,6 +428,12 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
     goto fail_unstarted;
   }
   grpc_server_start(s->server);
+  if (!seam_grpc_socket_guard_started(s->guard) && cfg->log) {
+    fprintf(cfg->log,
+            "seam-cloud event=warning message=\"gRPC did not call the connection guard: "
+            "connections are not capped and running out of descriptors stops the listener\"\n");
+    fflush(cfg->log);
+  }
   for (size_t i = 0; i < s->n_methods; i++) request_next(s, (int)i);
   request_next(s, GENERIC_METHOD);
   for (int i = 0; i < cfg->threads; i++) {
@@ -392,4 +496,36 @@ void seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
   grpc_completion_queue_destroy(s->cq);
   grpc_shutdown();
   server_free(s);
+}
+
+void seam_grpc_server_get_stats(seam_grpc_server *s, seam_grpc_server_stats *stats) {
+  memset(stats, 0, sizeof *stats);
+  if (s && s->guard) seam_grpc_socket_guard_stats(s->guard, stats);
+}
+
+seam_grpc_pending *seam_grpc_defer(const seam_grpc_request *request) {
+  handler_context *ctx = request ? request->transport : NULL;
+  if (!ctx || ctx->deferred) return NULL;
+  seam_grpc_pending *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->call = ctx->call;
+  p->st = ctx->st;
+  if (p->st) seam_grpc_stream_defer(p->st);
+  ctx->deferred = true;
+  return p;
+}
+
+void seam_grpc_complete(seam_grpc_pending *p, seam_grpc_response *resp) {
+  if (!p) return;
+  resp->message[sizeof resp->message - 1] = '\0';
+  if (p->call)
+    send_response(p->call, resp);
+  else
+    seam_grpc_stream_complete(p->st, resp);
+  free(p);
+}
+
+bool seam_grpc_pending_abandoned(const seam_grpc_pending *p) {
+  if (p->call) return atomic_load(&p->call->over);
+  return seam_grpc_stream_abandoned(p->st);
 }

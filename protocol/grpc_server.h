@@ -34,8 +34,10 @@
 #ifndef SEAM_PROTOCOL_GRPC_SERVER_H
 #define SEAM_PROTOCOL_GRPC_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "protocol/rpc_status.h"
 #include "seam/status.h"
@@ -51,6 +53,7 @@ typedef struct seam_grpc_request {
                               message) was dequeued */
   int64_t deadline_ns;     /* the call's deadline on CLOCK_MONOTONIC; INT64_MAX when none */
   uint64_t stream_seq;     /* streams: 1 for the first message, 2 ...; 0 for unary calls */
+  void *transport;         /* the transport's own; seam_grpc_defer reads it */
 } seam_grpc_request;
 
 /* What the handler answers. The server zero-fills it before the handler runs. */
@@ -78,9 +81,43 @@ typedef struct seam_grpc_server_config {
   /* Messages of one stream handled or waiting to be sent at once, 1..1024;
    * 0 = SEAM_GRPC_STREAM_WINDOW_DEFAULT. */
   int stream_window;
+  /* What a peer may hold (0 = the defaults below). A connection accepted
+   * while max_connections are open, or when the process is within
+   * SEAM_GRPC_FD_RESERVE descriptors of its limit, is closed at once (its
+   * client sees UNAVAILABLE) instead of letting the listener run out of
+   * descriptors. */
+  int max_connections;
+  int handshake_timeout_ms;        /* a connection that has not finished HTTP/2 setup is closed */
+  int idle_timeout_ms;             /* a connection without calls for this long is closed (GOAWAY) */
+  int max_streams_per_connection;  /* calls open at once on one connection */
+  /* Reply bytes handed to gRPC and not yet sent (clients that read slowly or
+   * not at all); a reply that would go over is replaced by its status alone,
+   * RESOURCE_EXHAUSTED. */
+  size_t max_unsent_reply_bytes;
+  FILE *log;                       /* connection refusals, one line per second at most; NULL: none */
 } seam_grpc_server_config;
 
 #define SEAM_GRPC_STREAM_WINDOW_DEFAULT 4
+#define SEAM_GRPC_MAX_CONNECTIONS_DEFAULT 4096
+#define SEAM_GRPC_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000
+#define SEAM_GRPC_IDLE_TIMEOUT_MS_DEFAULT 300000
+#define SEAM_GRPC_MAX_STREAMS_DEFAULT 100
+#define SEAM_GRPC_MAX_UNSENT_REPLY_BYTES_DEFAULT ((size_t)256 << 20)
+/* Descriptors kept free for everything that is not a connection (model
+ * files, gRPC's own wakeup fds, logs) and for the connections one pass of
+ * gRPC's accept loop takes before any is closed (the listen backlog is
+ * lowered to SEAM_GRPC_LISTEN_BACKLOG to bound that pass). */
+#define SEAM_GRPC_FD_RESERVE 256
+#define SEAM_GRPC_LISTEN_BACKLOG 128
+
+/* Counters of the connection guard, for logs and tests. */
+typedef struct seam_grpc_server_stats {
+  uint64_t connections_accepted;
+  uint64_t connections_refused;
+  int connections_open;   /* accepted and not yet seen closed (an upper bound) */
+  int fd_limit;           /* the soft RLIMIT_NOFILE the guard works with */
+  bool guard_active;      /* false when gRPC did not call the guard (see grpc_socket_guard.h) */
+} seam_grpc_server_stats;
 
 typedef struct seam_grpc_server seam_grpc_server;
 
@@ -97,5 +134,34 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *config, 
  * messages they have read, send those replies and end: with OK when the
  * client had half-closed, otherwise with UNAVAILABLE. Accepts NULL. */
 void seam_grpc_server_stop(seam_grpc_server *server, int drain_ms);
+
+/* A snapshot of the connection guard's counters. */
+void seam_grpc_server_get_stats(seam_grpc_server *server, seam_grpc_server_stats *stats);
+
+/* ---- Deferred replies --------------------------------------------------
+ *
+ * A handler runs on one of the transport's few threads and must not wait
+ * for long work (a model run, a lane, a queue). It may instead defer the
+ * request: seam_grpc_defer, during the handler, returns a handle, and the
+ * reply is given later from any thread with seam_grpc_complete. After the
+ * handler returns, the transport sends nothing for a deferred request; the
+ * call (or the stream's slot for that message) stays open until it is
+ * completed. Every handle must be completed exactly once, also when the
+ * call is over (the reply is then dropped): seam_grpc_server_stop waits for
+ * every deferred request before it returns. */
+typedef struct seam_grpc_pending seam_grpc_pending;
+
+/* Defers request (valid during the handler only). NULL when out of memory:
+ * the handler then answers at once. */
+seam_grpc_pending *seam_grpc_defer(const seam_grpc_request *request);
+
+/* Answers a deferred request with response (its data is taken over) and
+ * frees the handle. Any thread. */
+void seam_grpc_complete(seam_grpc_pending *pending, seam_grpc_response *response);
+
+/* True once nobody waits for the answer: the client cancelled or went
+ * away, the call's deadline passed, or its stream broke. Cheap (one atomic
+ * load); long work polls it and stops. */
+bool seam_grpc_pending_abandoned(const seam_grpc_pending *pending);
 
 #endif

@@ -21,6 +21,7 @@
  * (client cancel, deadline, message over the size limit), marks it broken:
  * queued replies are dropped and no status is sent. The state is freed when
  * the last of its batches completes and no handler runs (refs == 0). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ typedef struct stream_tag {
 typedef struct reply_node {
   struct reply_node *next;
   grpc_byte_buffer *buf;
+  size_t bytes; /* counted in the server's unsent reply bytes */
 } reply_node;
 
 struct stream_state {
@@ -50,6 +52,7 @@ struct stream_state {
   stream_tag recv_tag, send_tag, status_tag, close_tag;
   grpc_byte_buffer *recv_buf; /* RECV_MESSAGE's target */
   grpc_byte_buffer *sending;  /* the message of the SEND_MESSAGE in flight */
+  size_t sending_bytes;
   reply_node *head, *tail;    /* replies waiting to be sent */
   size_t outstanding;         /* messages read whose reply is not sent yet */
   int refs;                   /* batches in flight (+ the one being handled) */
@@ -60,6 +63,7 @@ struct stream_state {
   bool draining;              /* the server shuts down: read nothing more */
   bool broken;                /* cancelled or a send failed: no more batches */
   bool dead;                  /* refs reached 0; being freed */
+  atomic_bool abandoned;      /* broken: deferred work may stop (read without the lock) */
   int end_code;               /* a handler's end-of-stream code, else OK */
   char end_message[256];
   stream_state *prev, *next;  /* the server's list of open streams */
@@ -70,17 +74,24 @@ static void drop_replies(stream_state *st) {
     reply_node *n = st->head;
     st->head = n->next;
     grpc_byte_buffer_destroy(n->buf);
+    seam_grpc_unsent_release(st->srv, n->bytes);
     free(n);
     st->outstanding--;
   }
   st->tail = NULL;
 }
 
+/* Nothing more is sent on the stream; queued replies are dropped. */
+static void mark_broken(stream_state *st) {
+  st->broken = true;
+  atomic_store(&st->abandoned, true);
+  drop_replies(st);
+}
+
 /* gRPC refused a batch (it should not): end the call so that its close
  * completes and the state is freed. */
 static void fail_stream(stream_state *st) {
-  st->broken = true;
-  drop_replies(st);
+  mark_broken(st);
   grpc_call_cancel(st->call, NULL);
 }
 
@@ -107,6 +118,7 @@ static void start_send(stream_state *st) {
   st->head = n->next;
   if (!st->head) st->tail = NULL;
   st->sending = n->buf;
+  st->sending_bytes = n->bytes;
   free(n);
   grpc_op ops[2];
   memset(ops, 0, sizeof ops);
@@ -117,6 +129,8 @@ static void start_send(stream_state *st) {
   if (grpc_call_start_batch(st->call, ops, k, &st->send_tag, NULL) != GRPC_CALL_OK) {
     grpc_byte_buffer_destroy(st->sending);
     st->sending = NULL;
+    seam_grpc_unsent_release(st->srv, st->sending_bytes);
+    st->sending_bytes = 0;
     st->outstanding--;
     fail_stream(st);
     return;
@@ -166,7 +180,10 @@ static void stream_free(stream_state *st) {
   seam_grpc_server_call_done(s);
   drop_replies(st);
   if (st->recv_buf) grpc_byte_buffer_destroy(st->recv_buf);
-  if (st->sending) grpc_byte_buffer_destroy(st->sending);
+  if (st->sending) {
+    grpc_byte_buffer_destroy(st->sending);
+    seam_grpc_unsent_release(s, st->sending_bytes);
+  }
   grpc_call_unref(st->call);
   pthread_mutex_destroy(&st->lock);
   free(st);
@@ -181,47 +198,78 @@ static void unref_unlock(stream_state *st) {
   if (dead) stream_free(st);
 }
 
-/* Runs the handler on one message (lock not held) and queues its reply. */
-static void handle_message(stream_state *st, grpc_byte_buffer *buf, uint64_t seq,
-                           int64_t received) {
-  seam_grpc_response resp;
-  memset(&resp, 0, sizeof resp);
-  seam_grpc_run_handler(st->srv, st->method, st->deadline, received, seq, buf, &resp);
-  grpc_byte_buffer_destroy(buf);
-
-  /* The reply's bytes become the message without a copy. */
+/* Queues a handler's reply (lock held). The reply's bytes become the
+ * message without a copy. */
+static void queue_reply(stream_state *st, seam_grpc_response *resp) {
+  if (resp->data && !seam_grpc_unsent_reserve(st->srv, resp->size))
+    seam_grpc_reply_over_budget(st->srv, resp);
   grpc_byte_buffer *reply = NULL;
   reply_node *node = NULL;
-  if (resp.data) {
+  size_t bytes = resp->data ? resp->size : 0;
+  if (resp->data) {
     node = malloc(sizeof *node);
     if (node) {
-      grpc_slice slice = grpc_slice_new(resp.data, resp.size, free);
+      grpc_slice slice = grpc_slice_new(resp->data, resp->size, free);
       reply = grpc_raw_byte_buffer_create(&slice, 1);
       grpc_slice_unref(slice);
     } else {
-      free(resp.data);
-      resp.code = SEAM_RPC_RESOURCE_EXHAUSTED;
-      snprintf(resp.message, sizeof resp.message, "out of memory queueing a reply");
+      free(resp->data);
+      seam_grpc_unsent_release(st->srv, bytes);
+      resp->code = SEAM_RPC_RESOURCE_EXHAUSTED;
+      snprintf(resp->message, sizeof resp->message, "out of memory queueing a reply");
     }
+    resp->data = NULL;
   }
-  pthread_mutex_lock(&st->lock);
   if (reply && !st->broken && !st->status_started) {
     node->buf = reply;
+    node->bytes = bytes;
     node->next = NULL;
     if (st->tail) st->tail->next = node;
     else st->head = node;
     st->tail = node;
   } else {
-    if (reply) grpc_byte_buffer_destroy(reply);
+    if (reply) {
+      grpc_byte_buffer_destroy(reply);
+      seam_grpc_unsent_release(st->srv, bytes);
+    }
     free(node);
-    if (!reply && st->end_code == SEAM_RPC_OK && resp.code != SEAM_RPC_OK) {
-      st->end_code = resp.code;
-      snprintf(st->end_message, sizeof st->end_message, "%s", resp.message);
+    if (!reply && st->end_code == SEAM_RPC_OK && resp->code != SEAM_RPC_OK) {
+      st->end_code = resp->code;
+      snprintf(st->end_message, sizeof st->end_message, "%s", resp->message);
     }
     st->outstanding--;
   }
-  /* The caller continues with the lock held. */
 }
+
+/* Runs the handler on one message (lock not held); returns with the lock
+ * held, the reply queued unless the handler deferred it. */
+static void handle_message(stream_state *st, grpc_byte_buffer *buf, uint64_t seq,
+                           int64_t received) {
+  seam_grpc_response resp;
+  memset(&resp, 0, sizeof resp);
+  handler_context ctx = {.st = st};
+  seam_grpc_run_handler(st->srv, st->method, st->deadline, received, seq, buf, &ctx, &resp);
+  grpc_byte_buffer_destroy(buf);
+  pthread_mutex_lock(&st->lock);
+  if (!ctx.deferred) queue_reply(st, &resp);
+}
+
+void seam_grpc_stream_defer(stream_state *st) {
+  pthread_mutex_lock(&st->lock);
+  st->refs++; /* released by seam_grpc_stream_complete */
+  pthread_mutex_unlock(&st->lock);
+}
+
+void seam_grpc_stream_complete(stream_state *st, seam_grpc_response *resp) {
+  pthread_mutex_lock(&st->lock);
+  queue_reply(st, resp);
+  start_send(st);
+  post_recv(st);
+  maybe_finish(st);
+  unref_unlock(st);
+}
+
+bool seam_grpc_stream_abandoned(const stream_state *st) { return atomic_load(&st->abandoned); }
 
 static void on_recv(stream_state *st, bool success) {
   int64_t received = seam_grpc_mono_ns();
@@ -252,11 +300,10 @@ static void on_send(stream_state *st, bool success) {
   st->send_pending = false;
   grpc_byte_buffer_destroy(st->sending);
   st->sending = NULL;
+  seam_grpc_unsent_release(st->srv, st->sending_bytes);
+  st->sending_bytes = 0;
   st->outstanding--;
-  if (!success) {
-    st->broken = true;
-    drop_replies(st);
-  }
+  if (!success) mark_broken(st);
   start_send(st);
   post_recv(st); /* a slot may have opened */
   maybe_finish(st);
@@ -265,10 +312,8 @@ static void on_send(stream_state *st, bool success) {
 
 static void on_close(stream_state *st) {
   pthread_mutex_lock(&st->lock);
-  if (st->cancelled) {
-    st->broken = true;
-    drop_replies(st);
-  }
+  if (st->cancelled) mark_broken(st);
+  atomic_store(&st->abandoned, true); /* the call is over either way */
   unref_unlock(st);
 }
 
@@ -308,6 +353,7 @@ void seam_grpc_stream_begin(call_state *c) {
   c->call = NULL;
   seam_grpc_call_state_free(c);
   pthread_mutex_init(&st->lock, NULL);
+  atomic_init(&st->abandoned, false);
   st->recv_tag = (stream_tag){TAG_STREAM_RECV, st};
   st->send_tag = (stream_tag){TAG_STREAM_SEND, st};
   st->status_tag = (stream_tag){TAG_STREAM_STATUS, st};
