@@ -23,6 +23,7 @@ seam_rpc_code seam_rpc_code_from_status(seam_status status) {
     case SEAM_ERR_NOT_FOUND:
       return SEAM_RPC_INVALID_ARGUMENT;
     case SEAM_ERR_NO_MEMORY:
+    case SEAM_ERR_LIMIT:
       return SEAM_RPC_RESOURCE_EXHAUSTED;
     case SEAM_ERR_CANCELLED:
       return SEAM_RPC_CANCELLED;

@@ -33,7 +33,7 @@ const char *seam_rpc_code_name(int code);
 /* The RPC code for a runtime or codec failure: SEAM_ERR_PARSE, _SHAPE,
  * _INVALID_ARGUMENT, _UNSUPPORTED and _NOT_FOUND (an unknown tensor name)
  * are the caller's fault (INVALID_ARGUMENT, as docs/protocol.md lists);
- * SEAM_ERR_NO_MEMORY is RESOURCE_EXHAUSTED; SEAM_ERR_CANCELLED is CANCELLED;
+ * SEAM_ERR_NO_MEMORY and SEAM_ERR_LIMIT are RESOURCE_EXHAUSTED; SEAM_ERR_CANCELLED is CANCELLED;
  * everything else INTERNAL. */
 seam_rpc_code seam_rpc_code_from_status(seam_status status);
 

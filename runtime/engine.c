@@ -6,17 +6,21 @@
 #include <time.h>
 
 #include "runtime/error.h"
+#include "runtime/run_limits.h"
 
 static void lane_destroy(seam_engine_lane *l) {
   for (int i = 0; i < l->n_plans; i++) seam_plan_free(l->plans[i]);
   l->n_plans = 0;
+  l->cached_bytes = 0;
   if (l->threadpool) pthreadpool_destroy(l->threadpool);
   l->threadpool = NULL;
 }
 
 seam_status seam_engine_init(seam_engine *e, int threads, int lanes, bool fast_kernels,
-                             bool use_plans, seam_error *err) {
+                             bool use_plans, size_t cache_bytes, seam_error *err) {
   memset(e, 0, sizeof *e);
+  /* Each lane keeps its own plans: it gets an equal share of the bound. */
+  if (cache_bytes && lanes > 0) e->lane_cache_bytes = cache_bytes / (size_t)lanes ? cache_bytes / (size_t)lanes : 1;
   if (lanes < 1 || lanes > SEAM_ENGINE_MAX_LANES)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "parallel runs must be 1..%d, not %d",
                      SEAM_ENGINE_MAX_LANES, lanes);
@@ -57,10 +61,25 @@ void seam_engine_destroy(seam_engine *e) {
   pthread_cond_destroy(&e->lane_freed);
 }
 
-/* The cached plan for this request, built on first use; moved to the front. */
+/* Frees the least recently used plans of lane l until `room` more bytes
+ * fit in its share of the cache. */
+static void evict_for(const seam_engine *e, seam_engine_lane *l, size_t room) {
+  while (l->n_plans > 0 && (l->n_plans == SEAM_ENGINE_MAX_PLANS ||
+                            (e->lane_cache_bytes && l->cached_bytes + room > e->lane_cache_bytes))) {
+    seam_plan *victim = l->plans[--l->n_plans];
+    l->cached_bytes -= seam_plan_memory_bytes(victim);
+    seam_plan_free(victim);
+  }
+}
+
+/* The plan for this request: a cached one (moved to the front), else one
+ * built now and cached when it fits the lane's share of the cache. *transient
+ * is true when the caller must free the plan after its run. */
 static seam_status find_plan(const seam_engine *e, seam_engine_lane *l, const seam_graph *g,
                              int n_given, const int *given_values, const seam_tensor *const *given,
-                             int n_wanted, const int *wanted, seam_plan **out, seam_error *err) {
+                             int n_wanted, const int *wanted, const seam_run_options *run,
+                             seam_plan **out, bool *transient, seam_error *err) {
+  *transient = false;
   for (int i = 0; i < l->n_plans; i++) {
     seam_plan *p = l->plans[i];
     if (!seam_plan_matches(p, n_given, given_values, given, n_wanted, wanted)) continue;
@@ -71,15 +90,35 @@ static seam_status find_plan(const seam_engine *e, seam_engine_lane *l, const se
   }
   seam_plan_request req = {.n_given = n_given, .given_values = given_values, .given = given,
                            .n_wanted = n_wanted, .wanted = wanted, .fast_kernels = e->fast_kernels,
-                           .threadpool = l->threadpool};
+                           .threadpool = l->threadpool,
+                           .max_memory_bytes = run ? run->max_memory_bytes : 0,
+                           .max_output_bytes = run ? run->max_output_bytes : 0};
   seam_plan *p;
   seam_status st = seam_plan_build(g, &req, &p, err);
   if (st != SEAM_OK) return st;
-  if (l->n_plans == SEAM_ENGINE_MAX_PLANS) seam_plan_free(l->plans[--l->n_plans]);
+  size_t bytes = seam_plan_memory_bytes(p);
+  *out = p;
+  if (e->lane_cache_bytes && bytes > e->lane_cache_bytes) {
+    *transient = true; /* larger than the whole share: run once, then release */
+    return SEAM_OK;
+  }
+  evict_for(e, l, bytes);
   memmove(&l->plans[1], &l->plans[0], sizeof(seam_plan *) * (size_t)l->n_plans);
   l->plans[0] = p;
   l->n_plans++;
-  *out = p;
+  l->cached_bytes += bytes;
+  return SEAM_OK;
+}
+
+/* A cached plan was built for other limits: check this run's. */
+static seam_status check_plan_limits(const seam_plan *p, const seam_run_options *run, seam_error *err) {
+  if (!run || !seam_plan_usable(p)) return SEAM_OK;
+  if (run->max_output_bytes && seam_plan_output_bytes(p) > run->max_output_bytes)
+    return seam_fail(err, SEAM_ERR_LIMIT, "the requested tensors would take %zu bytes, over the limit of %zu",
+                     seam_plan_output_bytes(p), run->max_output_bytes);
+  if (run->max_memory_bytes && seam_plan_run_bytes(p) > run->max_memory_bytes)
+    return seam_fail(err, SEAM_ERR_LIMIT, "the run would need %zu bytes, over its limit of %zu",
+                     seam_plan_run_bytes(p), run->max_memory_bytes);
   return SEAM_OK;
 }
 
@@ -111,9 +150,13 @@ static void yield_workers(pthreadpool_t pool, int64_t run_us) {
                                PTHREADPOOL_FLAG_YIELD_WORKERS);
 }
 
-/* Waits for a free lane and marks it busy. The lowest free index is taken so
- * that a lightly loaded model keeps reusing the plans of its first lane. */
-static seam_engine_lane *take_lane(seam_engine *e) {
+/* While waiting for a lane, the stop conditions are checked this often. */
+#define LANE_POLL_NS 20000000LL
+
+/* Waits for a free lane and marks it busy; NULL (err filled) when the run
+ * must stop first. The lowest free index is taken so that a lightly loaded
+ * model keeps reusing the plans of its first lane. */
+static seam_engine_lane *take_lane(seam_engine *e, const seam_run_options *run, seam_error *err) {
   pthread_mutex_lock(&e->lock);
   for (;;) {
     for (int i = 0; i < e->n_lanes; i++) {
@@ -122,8 +165,23 @@ static seam_engine_lane *take_lane(seam_engine *e) {
       pthread_mutex_unlock(&e->lock);
       return &e->lanes[i];
     }
-    pthread_cond_wait(&e->lane_freed, &e->lock);
+    if (!run) {
+      pthread_cond_wait(&e->lane_freed, &e->lock);
+      continue;
+    }
+    if (seam_run_should_stop(run)) break;
+    /* The condition variable runs on CLOCK_REALTIME; the deadline is
+     * monotonic: wait in short slices and look again. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + LANE_POLL_NS;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    pthread_cond_timedwait(&e->lane_freed, &e->lock, &until);
   }
+  pthread_mutex_unlock(&e->lock);
+  seam_run_check_stop(run, "while waiting for a free lane (every lane of the model was busy)", err);
+  return NULL;
 }
 
 static void release_lane(seam_engine *e, seam_engine_lane *l) {
@@ -135,23 +193,33 @@ static void release_lane(seam_engine *e, seam_engine_lane *l) {
 
 seam_status seam_engine_run(seam_engine *e, const seam_graph *g, int n_given, const int *given_values,
                             const seam_tensor *const *given, int n_wanted, const int *wanted,
-                            seam_tensor **out, const seam_node_observer *observer, seam_error *err) {
+                            seam_tensor **out, const seam_node_observer *observer,
+                            const seam_run_options *run, seam_error *err) {
+  seam_status st = seam_run_check_stop(run, "before it started", err);
+  if (st != SEAM_OK) return st;
   if (!e->use_plans)
-    return seam_graph_execute(g, n_given, given_values, given, n_wanted, wanted, out, observer, err);
-  seam_engine_lane *l = take_lane(e);
+    return seam_graph_execute_with(g, n_given, given_values, given, n_wanted, wanted, out, observer,
+                                   run, err);
+  seam_engine_lane *l = take_lane(e, run, err);
+  if (!l) return SEAM_ERR_CANCELLED;
   seam_plan *p = NULL;
-  seam_status st = find_plan(e, l, g, n_given, given_values, given, n_wanted, wanted, &p, err);
+  bool transient = false;
+  st = find_plan(e, l, g, n_given, given_values, given, n_wanted, wanted, run, &p, &transient, err);
+  if (st == SEAM_OK) st = check_plan_limits(p, run, err);
   if (st == SEAM_OK && seam_plan_usable(p)) {
     int64_t t0 = mono_us();
-    st = seam_plan_run(p, given, out, observer, err);
+    st = seam_plan_run(p, given, out, observer, run, err);
     yield_workers(l->threadpool, mono_us() - t0);
     bool retired = st != SEAM_OK && !seam_plan_usable(p);
+    if (transient) seam_plan_free(p);
     release_lane(e, l);
     if (!retired) return st;
     st = SEAM_OK; /* run again below, without the plan */
   } else {
+    if (transient) seam_plan_free(p);
     release_lane(e, l);
   }
   if (st != SEAM_OK) return st;
-  return seam_graph_execute(g, n_given, given_values, given, n_wanted, wanted, out, observer, err);
+  return seam_graph_execute_with(g, n_given, given_values, given, n_wanted, wanted, out, observer,
+                                 run, err);
 }

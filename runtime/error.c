@@ -17,6 +17,7 @@ SEAM_API const char *seam_status_name(seam_status status) {
   case SEAM_ERR_INTERNAL: return "SEAM_ERR_INTERNAL";
   case SEAM_ERR_CANCELLED: return "SEAM_ERR_CANCELLED";
   case SEAM_ERR_AGAIN: return "SEAM_ERR_AGAIN";
+  case SEAM_ERR_LIMIT: return "SEAM_ERR_LIMIT";
   }
   return "SEAM_ERR_UNKNOWN";
 }

@@ -1,13 +1,22 @@
 #include "runtime/executor.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/error.h"
+#include "runtime/run_limits.h"
 #include "runtime/ops/op.h"
 
 seam_status seam_node_execute(const seam_node *node, const seam_tensor *const *inputs,
                               seam_tensor **outputs, seam_error *err) {
+  return seam_node_execute_within(node, inputs, outputs, SIZE_MAX, err);
+}
+
+seam_status seam_node_execute_within(const seam_node *node, const seam_tensor *const *inputs,
+                                     seam_tensor **outputs, size_t max_output_bytes,
+                                     seam_error *err) {
   seam_status st = SEAM_OK;
   for (int i = 0; i < node->n_outputs; i++) {
     outputs[i] = NULL;
@@ -34,6 +43,7 @@ seam_status seam_node_execute(const seam_node *node, const seam_tensor *const *i
       goto done;
     }
   if ((st = node->op->infer(&ctx)) != SEAM_OK) goto done;
+  if ((st = seam_check_output_bytes(node, outputs, max_output_bytes, err)) != SEAM_OK) goto done;
   for (int i = 0; i < node->n_outputs; i++)
     if (outputs[i] && (st = seam_tensor_alloc(outputs[i], err)) != SEAM_OK) goto done;
   if ((st = node->op->run(&ctx)) == SEAM_OK && node->act.kind != SEAM_ACT_NONE && outputs[0])
@@ -91,10 +101,35 @@ out:
   return st;
 }
 
+seam_status seam_check_output_bytes(const seam_node *node, seam_tensor *const *outputs,
+                                    size_t max_bytes, seam_error *err) {
+  if (max_bytes == SIZE_MAX) return SEAM_OK;
+  size_t total = 0;
+  for (int i = 0; i < node->n_outputs; i++) {
+    size_t b = outputs[i] ? seam_tensor_nbytes(outputs[i]) : 0;
+    if (b > SIZE_MAX - total) total = SIZE_MAX;
+    else total += b;
+  }
+  if (total <= max_bytes) return SEAM_OK;
+  return seam_fail(err, SEAM_ERR_LIMIT,
+                   "its outputs would take %zu bytes, over the %zu bytes the run may still use",
+                   total, max_bytes);
+}
+
 seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *given_values,
                                const seam_tensor *const *given, int n_wanted, const int *wanted,
                                seam_tensor **out, const seam_node_observer *observer,
                                seam_error *err) {
+  return seam_graph_execute_with(g, n_given, given_values, given, n_wanted, wanted, out, observer,
+                                 NULL, err);
+}
+
+seam_status seam_graph_execute_with(const seam_graph *g, int n_given, const int *given_values,
+                                    const seam_tensor *const *given, int n_wanted,
+                                    const int *wanted, seam_tensor **out,
+                                    const seam_node_observer *observer,
+                                    const seam_run_options *run, seam_error *err) {
+  size_t limit = seam_run_memory_limit(run), live = 0; /* bytes of the tensors the run made */
   size_t nv = (size_t)g->n_values, nn = (size_t)g->n_nodes;
   /* values[v] is the tensor for value v; owned[v] when the executor made it. */
   seam_tensor **values = calloc(nv + 1, sizeof *values);
@@ -141,8 +176,13 @@ seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *give
     const seam_node *node = &g->nodes[i];
     for (int k = 0; k < node->n_inputs; k++)
       node_in[k] = node->inputs[k] >= 0 ? values[node->inputs[k]] : NULL;
+    char where[160];
+    snprintf(where, sizeof where, "before node '%s'", node->name);
+    if ((st = seam_run_check_stop(run, where, err)) != SEAM_OK) goto out;
     if (observer && observer->before_node) observer->before_node(observer->user, node);
-    if ((st = seam_node_execute(node, node_in, node_out, err)) != SEAM_OK) goto out;
+    if ((st = seam_node_execute_within(node, node_in, node_out, limit > live ? limit - live : 0,
+                                       err)) != SEAM_OK)
+      goto out;
     if (observer && observer->after_node) observer->after_node(observer->user, node, node_in, node_out);
     for (int k = 0; k < node->n_outputs; k++) {
       int v = node->outputs[k];
@@ -153,10 +193,12 @@ seam_status seam_graph_execute(const seam_graph *g, int n_given, const int *give
       }
       values[v] = node_out[k];
       owned[v] = true;
+      live += seam_tensor_nbytes(node_out[k]);
     }
     for (int k = 0; k < node->n_inputs; k++) {
       int v = node->inputs[k];
       if (v >= 0 && --uses[v] == 0 && owned[v]) {
+        live -= seam_tensor_nbytes(values[v]);
         seam_tensor_free(values[v]);
         values[v] = NULL;
         owned[v] = false;

@@ -65,7 +65,7 @@ SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
   }
   int lanes = m->options.parallel_runs > 0 ? m->options.parallel_runs : 1;
   if (seam_engine_init(&m->engine, m->options.num_threads, lanes, m->options.fast_kernels != 0,
-                       m->options.plan != 0, err) != SEAM_OK) {
+                       m->options.plan != 0, m->options.plan_cache_bytes, err) != SEAM_OK) {
     seam_model_free(m);
     return NULL;
   }
@@ -159,13 +159,26 @@ static seam_status resolve_name(const seam_graph *g, const char *name, int *valu
   return seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'", name);
 }
 
+SEAM_API void seam_run_options_default(seam_run_options *o) {
+  if (o) memset(o, 0, sizeof *o);
+}
+
 SEAM_API seam_status seam_model_run(const seam_model *m, size_t n_inputs,
                                     const char *const *input_names,
                                     const seam_tensor *const *inputs, size_t n_outputs,
                                     const char *const *output_names, seam_tensor **outputs,
                                     seam_error *err) {
-  return seam_model_run_observed(m, n_inputs, input_names, inputs, n_outputs, output_names, outputs,
-                                 NULL, err);
+  return seam_model_run_ex(m, n_inputs, input_names, inputs, n_outputs, output_names, outputs, NULL,
+                           NULL, err);
+}
+
+SEAM_API seam_status seam_model_run_with(const seam_model *m, size_t n_inputs,
+                                         const char *const *input_names,
+                                         const seam_tensor *const *inputs, size_t n_outputs,
+                                         const char *const *output_names, seam_tensor **outputs,
+                                         const seam_run_options *options, seam_error *err) {
+  return seam_model_run_ex(m, n_inputs, input_names, inputs, n_outputs, output_names, outputs, NULL,
+                           options, err);
 }
 
 seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
@@ -173,6 +186,32 @@ seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
                                     const seam_tensor *const *inputs, size_t n_outputs,
                                     const char *const *output_names, seam_tensor **outputs,
                                     const seam_node_observer *observer, seam_error *err) {
+  return seam_model_run_ex(m, n_inputs, input_names, inputs, n_outputs, output_names, outputs,
+                           observer, NULL, err);
+}
+
+/* With computed_only: no constant, and no value named twice on one side. */
+static seam_status check_computed_only(const seam_graph *g, const int *values, size_t n,
+                                       const char *side, bool *seen, seam_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    const seam_value *v = &g->values[values[i]];
+    if (v->constant)
+      return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
+                       "%s tensor '%s' is a constant of the model (a weight); only graph inputs and "
+                       "computed tensors may be named",
+                       side, v->name);
+    if (seen[values[i]])
+      return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "%s tensor '%s' is named twice", side, v->name);
+    seen[values[i]] = true;
+  }
+  return SEAM_OK;
+}
+
+seam_status seam_model_run_ex(const seam_model *m, size_t n_inputs, const char *const *input_names,
+                              const seam_tensor *const *inputs, size_t n_outputs,
+                              const char *const *output_names, seam_tensor **outputs,
+                              const seam_node_observer *observer, const seam_run_options *run,
+                              seam_error *err) {
   if (!m || (n_inputs && (!input_names || !inputs)) || (n_outputs && !outputs))
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "NULL model, names or tensors");
   for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
@@ -181,6 +220,7 @@ seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the model has %d outputs, %zu requested",
                      g->n_outputs, n_outputs);
   int *given = malloc(sizeof(int) * (n_inputs + 1)), *wanted = malloc(sizeof(int) * (n_outputs + 1));
+  bool *seen = NULL;
   seam_status st = SEAM_OK;
   if (!given || !wanted) {
     st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
@@ -201,10 +241,41 @@ seam_status seam_model_run_observed(const seam_model *m, size_t n_inputs,
       goto out;
     }
   }
-  st = seam_engine_run((seam_engine *)&m->engine, g, (int)n_inputs, given, inputs, (int)n_outputs, wanted, outputs,
-                       observer, err);
+  if (run && run->computed_only) {
+    if (!(seen = calloc((size_t)g->n_values + 1, 1))) {
+      st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+      goto out;
+    }
+    if ((st = check_computed_only(g, given, n_inputs, "input", seen, err)) != SEAM_OK) goto out;
+    memset(seen, 0, (size_t)g->n_values + 1);
+    if (output_names && (st = check_computed_only(g, wanted, n_outputs, "requested", seen, err)) != SEAM_OK)
+      goto out;
+  }
+  st = seam_engine_run((seam_engine *)&m->engine, g, (int)n_inputs, given, inputs, (int)n_outputs, wanted,
+                       outputs, observer, run, err);
 out:
   free(given);
   free(wanted);
+  free(seen);
+  return st;
+}
+
+seam_status seam_model_check_names(const seam_model *m, size_t n, const char *const *names,
+                                   const char *side, seam_error *err) {
+  const seam_graph *g = m->graph;
+  if (n > (size_t)g->n_values)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "%zu %s tensors named; the model has only %d tensors",
+                     n, side, g->n_values);
+  int *values = malloc(sizeof(int) * (n + 1));
+  bool *seen = calloc((size_t)g->n_values + 1, 1);
+  seam_status st = SEAM_OK;
+  if (!values || !seen) st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  for (size_t i = 0; st == SEAM_OK && i < n; i++) {
+    st = resolve_name(g, names[i], &values[i], err);
+    if (st != SEAM_OK) seam_error_prefix(err, "%s tensor %zu", side, i);
+  }
+  if (st == SEAM_OK) st = check_computed_only(g, values, n, side, seen, err);
+  free(values);
+  free(seen);
   return st;
 }

@@ -1,12 +1,14 @@
 #include "runtime/plan.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/error.h"
 #include "runtime/layout.h"
 #include "runtime/ops/op.h"
+#include "runtime/run_limits.h"
 #include "runtime/xnn/xnn_backend.h"
 
 #define ARENA_ALIGN 64
@@ -59,6 +61,10 @@ struct seam_plan {
   void *arena;
   size_t arena_bytes;
   void *scratch; /* shared by the XNNPACK steps that need it (Winograd) */
+  size_t scratch_bytes;
+  size_t output_bytes;     /* of the wanted values, copied out by every run */
+  size_t max_memory_bytes; /* the build's limit: arena + scratch + outputs */
+  size_t footprint;        /* what the plan keeps (seam_plan_memory_bytes) */
   pthreadpool_t threadpool;
 };
 
@@ -207,6 +213,7 @@ typedef struct planner {
   void *zeros; /* read-only zero data handed to infer for unknown inputs */
   size_t zeros_bytes;
   bool fast;
+  size_t max_memory_bytes; /* no tensor (nor a node's outputs) may be larger */
 } planner;
 
 static bool ensure_zeros(planner *pl, size_t bytes) {
@@ -259,7 +266,7 @@ static seam_status plan_shapes_of(planner *pl, int i, seam_error *err) {
   }
   seam_status st;
   if (all_static || shape_only) {
-    if ((st = seam_node_execute(node, in, out, err)) != SEAM_OK) return st;
+    if ((st = seam_node_execute_within(node, in, out, pl->max_memory_bytes, err)) != SEAM_OK) return st;
     for (int k = 0; k < node->n_outputs; k++) {
       int v = node->outputs[k];
       if (v < 0) {
@@ -285,7 +292,11 @@ static seam_status plan_shapes_of(planner *pl, int i, seam_error *err) {
   }
   seam_op_ctx ctx = {.node = node, .n_inputs = node->n_inputs, .inputs = in, .n_outputs = node->n_outputs,
                      .outputs = out, .err = err};
-  if ((st = node->op->infer(&ctx)) != SEAM_OK)
+  /* A shape this large would never be allocated: refuse it before a later
+   * node's zero inputs are made that large. */
+  if ((st = node->op->infer(&ctx)) == SEAM_OK)
+    st = seam_check_output_bytes(node, out, pl->max_memory_bytes, err);
+  if (st != SEAM_OK)
     seam_error_prefix(err, "node '%s' (%s, opset %d)", node->name, node->op_type, node->opset);
   return st;
 }
@@ -547,6 +558,12 @@ static seam_status place_buffers(seam_plan *p, seam_error *err) {
   free(order);
   free(placed);
   p->arena_bytes = total;
+  size_t need = total + p->scratch_bytes;
+  if (need < total || need > SIZE_MAX - p->output_bytes || need + p->output_bytes > p->max_memory_bytes)
+    return seam_fail(err, SEAM_ERR_LIMIT,
+                     "the run would need %zu bytes of activations, %zu of scratch and %zu of outputs, "
+                     "over its limit of %zu bytes",
+                     total, p->scratch_bytes, p->output_bytes, p->max_memory_bytes);
   if (total && posix_memalign(&p->arena, ARENA_ALIGN, total) != 0) {
     p->arena = NULL;
     return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory for a %zu-byte arena", total);
@@ -589,14 +606,15 @@ static seam_status finish(seam_plan *p, seam_error *err) {
   for (int i = 0; i < p->n_wanted; i++) p->bufs[p->wanted_buf[i]].last = p->n_steps;
   for (int b = 0; b < p->n_bufs; b++)
     if (p->bufs[b].first == INT32_MAX) p->bufs[b].first = p->bufs[b].last < 0 ? 0 : -1;
-  seam_status st = place_buffers(p, err);
-  if (st != SEAM_OK) return st;
   size_t scratch = 0; /* steps run one at a time: one buffer, the largest need */
   for (int s = 0; s < p->n_steps; s++) {
     size_t need = p->steps[s].kind == STEP_XNN ? seam_xnn_scratch_bytes(p->steps[s].xnn) : 0;
     if (need > scratch) scratch = need;
   }
-  if (scratch && posix_memalign(&p->scratch, ARENA_ALIGN, round_up(scratch + SEAM_XNN_EXTRA_BYTES, ARENA_ALIGN))) {
+  p->scratch_bytes = scratch ? round_up(scratch + SEAM_XNN_EXTRA_BYTES, ARENA_ALIGN) : 0;
+  seam_status st = place_buffers(p, err);
+  if (st != SEAM_OK) return st;
+  if (scratch && posix_memalign(&p->scratch, ARENA_ALIGN, p->scratch_bytes)) {
     p->scratch = NULL;
     return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory for %zu bytes of scratch", scratch);
   }
@@ -626,6 +644,58 @@ static seam_status finish(seam_plan *p, seam_error *err) {
   return SEAM_OK;
 }
 
+/* The wanted values' bytes (copied out by every run) against the request's
+ * output limit, and the least any plan of this request needs (the largest
+ * node's inputs and outputs, live together) against its memory limit: both
+ * known from the shape pass, before any operator packs its weights. */
+static seam_status check_outputs(planner *pl, const seam_plan_request *req, seam_error *err) {
+  size_t outputs = 0;
+  for (int i = 0; i < req->n_wanted; i++) {
+    size_t b = seam_tensor_nbytes(pl->shape_of[req->wanted[i]]);
+    outputs = b > SIZE_MAX - outputs ? SIZE_MAX : outputs + b;
+  }
+  pl->p->output_bytes = outputs;
+  if (req->max_output_bytes && outputs > req->max_output_bytes)
+    return seam_fail(err, SEAM_ERR_LIMIT, "the requested tensors would take %zu bytes, over the limit of %zu",
+                     outputs, req->max_output_bytes);
+  size_t peak = 0;
+  for (int i = 0; i < pl->g->n_nodes; i++) {
+    if (!pl->needed[i]) continue;
+    const seam_node *node = &pl->g->nodes[i];
+    size_t b = 0;
+    for (int k = 0; k < node->n_inputs; k++)
+      if (node->inputs[k] >= 0 && !pl->is_static[node->inputs[k]])
+        b += seam_tensor_nbytes(pl->shape_of[node->inputs[k]]);
+    for (int k = 0; k < node->n_outputs; k++)
+      if (node->outputs[k] >= 0 && !pl->is_static[node->outputs[k]])
+        b += seam_tensor_nbytes(pl->shape_of[node->outputs[k]]);
+    if (b > peak) peak = b;
+  }
+  if (peak > pl->max_memory_bytes || outputs > pl->max_memory_bytes - peak)
+    return seam_fail(err, SEAM_ERR_LIMIT,
+                     "the run would need at least %zu bytes of activations and %zu of outputs, over its "
+                     "limit of %zu bytes",
+                     peak, outputs, pl->max_memory_bytes);
+  return SEAM_OK;
+}
+
+/* What a built plan keeps: its arena and scratch, the tensors it owns
+ * (planned values, permuted constants), and an estimate of the XNNPACK
+ * operators' packed weights (the size of the constants they read). */
+static size_t footprint(const seam_plan *p) {
+  size_t total = p->arena_bytes + p->scratch_bytes;
+  for (int i = 0; i < p->n_owned; i++) total += seam_tensor_nbytes(p->owned[i]);
+  for (int s = 0; s < p->n_steps; s++) {
+    const step *sp = &p->steps[s];
+    if (sp->kind != STEP_XNN || !sp->node) continue;
+    for (int k = 0; k < sp->node->n_inputs; k++) {
+      int v = sp->node->inputs[k];
+      if (v >= 0 && p->g->values[v].constant) total += seam_tensor_nbytes(p->g->values[v].constant);
+    }
+  }
+  return total;
+}
+
 /* ---- public ---- */
 
 /* A given intermediate integer tensor of a few elements: a piece of a shape
@@ -640,12 +710,14 @@ seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, s
                             seam_error *err) {
   *out = NULL;
   seam_plan *p = calloc(1, sizeof *p);
-  planner pl = {.p = p, .g = g, .fast = req->fast_kernels && seam_xnn_available()};
+  planner pl = {.p = p, .g = g, .fast = req->fast_kernels && seam_xnn_available(),
+                .max_memory_bytes = req->max_memory_bytes ? req->max_memory_bytes : SIZE_MAX};
   seam_status st = SEAM_OK;
   size_t nv = (size_t)g->n_values;
   if (!p) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   p->g = g;
   p->threadpool = req->threadpool;
+  p->max_memory_bytes = pl.max_memory_bytes;
   p->n_given = req->n_given;
   p->n_wanted = req->n_wanted;
   p->given_values = malloc(sizeof(int) * (size_t)(req->n_given + 1));
@@ -710,6 +782,7 @@ seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, s
       if (st == SEAM_ERR_UNSUPPORTED) goto unplannable;
       goto out;
     }
+  if ((st = check_outputs(&pl, req, err)) != SEAM_OK) goto out;
   /* Given tensors enter the arena in NCHW (kept shape pieces are fixed). */
   for (int i = 0; i < req->n_given; i++) {
     int v = req->given_values[i];
@@ -746,6 +819,7 @@ seam_status seam_plan_build(const seam_graph *g, const seam_plan_request *req, s
     }
   st = finish(p, err);
   p->usable = st == SEAM_OK;
+  if (p->usable) p->footprint = footprint(p);
   goto out;
 unplannable:
   /* Keep only the request, so the caller remembers not to try again. */
@@ -811,7 +885,8 @@ bool seam_plan_matches(const seam_plan *p, int n_given, const int *given_values,
 }
 
 seam_status seam_plan_run(seam_plan *p, const seam_tensor *const *given, seam_tensor **out,
-                          const seam_node_observer *observer, seam_error *err) {
+                          const seam_node_observer *observer, const seam_run_options *run,
+                          seam_error *err) {
   for (int i = 0; i < p->n_wanted; i++) out[i] = NULL;
   for (int i = 0; i < p->n_given; i++) {
     size_t bytes = seam_tensor_nbytes(given[i]);
@@ -821,6 +896,12 @@ seam_status seam_plan_run(seam_plan *p, const seam_tensor *const *given, seam_te
   for (int s = 0; s < p->n_steps && st == SEAM_OK; s++) {
     step *sp = &p->steps[s];
     const seam_node *node = sp->has_shadow ? &sp->shadow : sp->node;
+    if (seam_run_should_stop(run)) {
+      char where[160];
+      snprintf(where, sizeof where, "before node '%s'", node ? node->name : "(layout conversion)");
+      st = seam_run_check_stop(run, where, err);
+      if (st != SEAM_OK) break;
+    }
     if (node && observer && observer->before_node) observer->before_node(observer->user, sp->node);
     switch (sp->kind) {
     case STEP_PORTABLE: {
@@ -875,6 +956,14 @@ seam_status seam_plan_run(seam_plan *p, const seam_tensor *const *given, seam_te
 }
 
 size_t seam_plan_arena_bytes(const seam_plan *p) { return p->arena_bytes; }
+
+size_t seam_plan_memory_bytes(const seam_plan *p) { return p->footprint; }
+
+size_t seam_plan_run_bytes(const seam_plan *p) {
+  return p->arena_bytes + p->scratch_bytes + p->output_bytes;
+}
+
+size_t seam_plan_output_bytes(const seam_plan *p) { return p->output_bytes; }
 
 bool seam_plan_usable(const seam_plan *p) { return p->usable; }
 

@@ -22,6 +22,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/graph.h"
+#include "seam/runtime.h"
 
 typedef struct seam_plan seam_plan;
 typedef struct pthreadpool *pthreadpool_t;
@@ -34,6 +35,11 @@ typedef struct seam_plan_request {
   const int *wanted;
   bool fast_kernels;
   pthreadpool_t threadpool; /* may be NULL (single-threaded) */
+  /* Refuse (SEAM_ERR_LIMIT) before allocating: a run needing more than
+   * max_memory_bytes (arena + scratch + outputs; any one tensor or node's
+   * outputs while planning), or wanted tensors over max_output_bytes. 0 =
+   * no limit. */
+  size_t max_memory_bytes, max_output_bytes;
 } seam_plan_request;
 
 /* Builds a plan. When the graph cannot be planned for this request (shapes
@@ -50,12 +56,21 @@ bool seam_plan_matches(const seam_plan *p, int n_given, const int *given_values,
                        const seam_tensor *const *given, int n_wanted, const int *wanted);
 
 /* Runs the plan: copies the given tensors in, runs every step, and returns
- * new tensors for the wanted values. Not reentrant: one run at a time. */
+ * new tensors for the wanted values. Stops between steps when run (may be
+ * NULL) says so. Not reentrant: one run at a time. */
 seam_status seam_plan_run(seam_plan *p, const seam_tensor *const *given, seam_tensor **out,
-                          const seam_node_observer *observer, seam_error *err);
+                          const seam_node_observer *observer, const seam_run_options *run,
+                          seam_error *err);
 
 /* Bytes of the activation arena (for reports and tests). */
 size_t seam_plan_arena_bytes(const seam_plan *p);
+/* What the plan keeps while cached: arena, scratch, owned tensors and an
+ * estimate of its operators' packed weights. 0 for an unusable plan. */
+size_t seam_plan_memory_bytes(const seam_plan *p);
+/* What one run needs (arena, scratch and the outputs it copies out), and
+ * the outputs alone: checked against each run's own limits. */
+size_t seam_plan_run_bytes(const seam_plan *p);
+size_t seam_plan_output_bytes(const seam_plan *p);
 /* How many steps run on XNNPACK, on portable kernels, and convert layouts. */
 void seam_plan_step_counts(const seam_plan *p, int *fast, int *portable, int *conversions);
 

@@ -210,7 +210,7 @@ static seam_status run_all(const seam_model *m, const seam_profile_options *o, p
     p->run = timed ? r - o->warmup : -1;
     p->current = -1;
     double t0 = now_ms();
-    st = seam_model_run_observed(m, n_in, names, feeds, n_out, NULL, outputs, &obs, err);
+    st = seam_model_run_ex(m, n_in, names, feeds, n_out, NULL, outputs, &obs, o->run, err);
     double ms = now_ms() - t0;
     for (size_t k = 0; k < n_out; k++) seam_tensor_free(outputs[k]), outputs[k] = NULL;
     if (st == SEAM_OK && p->no_memory) st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");

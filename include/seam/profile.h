@@ -55,6 +55,10 @@ typedef struct seam_profile_options {
   const seam_tensor *const *inputs;
   seam_profile_before_run_fn before_run; /* may be NULL */
   void *user;                            /* passed to before_run */
+  /* Limits and stop conditions of every run (seam_run_options; NULL =
+   * none): a run that must stop ends the profile with SEAM_ERR_CANCELLED
+   * between nodes, not only between runs. */
+  const seam_run_options *run;
 } seam_profile_options;
 
 /* The whole profile. */

@@ -44,6 +44,11 @@ typedef struct seam_model_options {
                         threads (1..64; 0 = 1). More lanes raise a server's
                         throughput under concurrent requests at the cost of
                         one arena and one set of packed weights per lane */
+  size_t plan_cache_bytes; /* memory the prepared runs of all lanes may keep
+                              (arenas, packed weights); the least recently used
+                              go first, and a run whose plan alone is larger
+                              releases it when it ends. 0 = no bound beyond 8
+                              plans per lane */
 } seam_model_options;
 
 SEAM_API void seam_model_options_default(seam_model_options *options);
@@ -87,6 +92,43 @@ SEAM_API seam_status seam_model_run(const seam_model *model, size_t n_inputs,
                                     const seam_tensor *const *inputs, size_t n_outputs,
                                     const char *const *output_names, seam_tensor **outputs,
                                     seam_error *err);
+
+/* Limits and stop conditions of one run (seam_model_run_with). Initialize
+ * with seam_run_options_default and set what you need; fields may be added
+ * at the end in later versions. */
+typedef struct seam_run_options {
+  /* Stop with SEAM_ERR_CANCELLED once CLOCK_MONOTONIC (as clock_gettime
+   * gives it, in ns) reaches this; 0 = no deadline. Checked before the run,
+   * while waiting for a free lane, and between nodes. */
+  int64_t deadline_ns;
+  /* Polled at the same points; a nonzero return stops the run with
+   * SEAM_ERR_CANCELLED. NULL = never. */
+  int (*should_stop)(void *user);
+  void *user;
+  /* Refuse with SEAM_ERR_LIMIT, before allocating it, a run whose
+   * activations (the run plan's arena and scratch, or the live tensors of
+   * the plain executor) and outputs would take more than this many bytes;
+   * 0 = no limit. */
+  size_t max_memory_bytes;
+  /* Refuse with SEAM_ERR_LIMIT, before computing anything, a run whose
+   * requested outputs together exceed this many bytes; 0 = no limit. */
+  size_t max_output_bytes;
+  /* 1: refuse (SEAM_ERR_INVALID_ARGUMENT) a given or requested tensor that
+   * is a constant of the model (an initializer, a Constant node's output or
+   * a value folded from them), and a name given or requested twice. A
+   * server running requests of peers sets it, so that no request reads or
+   * replaces a weight. */
+  int computed_only;
+} seam_run_options;
+
+SEAM_API void seam_run_options_default(seam_run_options *options);
+
+/* seam_model_run within options (NULL: as seam_model_run). */
+SEAM_API seam_status seam_model_run_with(const seam_model *model, size_t n_inputs,
+                                         const char *const *input_names,
+                                         const seam_tensor *const *inputs, size_t n_outputs,
+                                         const char *const *output_names, seam_tensor **outputs,
+                                         const seam_run_options *options, seam_error *err);
 
 #ifdef __cplusplus
 }

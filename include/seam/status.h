@@ -29,8 +29,10 @@ typedef enum seam_status {
   SEAM_ERR_INTERNAL = 8,
   SEAM_ERR_CANCELLED = 9,        /* stopped before it finished: a caller's callback
                                     asked to, or a deadline passed */
-  SEAM_ERR_AGAIN = 10            /* not now: a stream is full or has nothing finished yet;
+  SEAM_ERR_AGAIN = 10,           /* not now: a stream is full or has nothing finished yet;
                                     nothing was done, call again later */
+  SEAM_ERR_LIMIT = 11            /* over a limit the caller set (memory, size, count):
+                                    refused before the work or the allocation */
 } seam_status;
 
 #define SEAM_ERROR_MESSAGE_SIZE 512
