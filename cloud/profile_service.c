@@ -21,22 +21,23 @@ typedef struct cache_entry {
 } cache_entry;
 
 struct seam_cloud_profiler {
-  pthread_mutex_t slot; /* held by the one profile that runs */
   pthread_mutex_t lock; /* guards the cache */
   cache_entry cache[SEAM_CLOUD_PROFILE_CACHE_SIZE];
   uint64_t tick;
-  atomic_int stopping;
 };
 
-/* One request, validated. */
+/* One request, validated; a job of the Profile queue once deferred. */
 typedef struct profile_job {
+  seam_cloud_job base; /* first */
+  const seam_cloud_service *svc;
+  Seam__V1__ProfileRequest *rq;
+  int64_t received_ns;
   const seam_cloud_model *model;
   seam_profile_options options;
+  seam_run_options run;
   const char **dim_names;
   int64_t *dim_values;
   char *key; /* runs, warmup and every input's shape: the cache key */
-  int64_t deadline_ns;
-  atomic_int *stopping;
   int started; /* runs begun, for the deadline message */
 } profile_job;
 
@@ -49,21 +50,11 @@ static int64_t now_ns(void) {
 seam_cloud_profiler *seam_cloud_profiler_create(void) {
   seam_cloud_profiler *p = calloc(1, sizeof *p);
   if (!p) return NULL;
-  if (pthread_mutex_init(&p->slot, NULL) != 0) {
-    free(p);
-    return NULL;
-  }
   if (pthread_mutex_init(&p->lock, NULL) != 0) {
-    pthread_mutex_destroy(&p->slot);
     free(p);
     return NULL;
   }
-  atomic_init(&p->stopping, 0);
   return p;
-}
-
-void seam_cloud_profiler_stop(seam_cloud_profiler *p) {
-  if (p) atomic_store(&p->stopping, 1);
 }
 
 void seam_cloud_profiler_free(seam_cloud_profiler *p) {
@@ -73,7 +64,6 @@ void seam_cloud_profiler_free(seam_cloud_profiler *p) {
     seam_profile_free(p->cache[i].profile);
   }
   pthread_mutex_destroy(&p->lock);
-  pthread_mutex_destroy(&p->slot);
   free(p);
 }
 
@@ -109,12 +99,19 @@ static int check_inputs(const seam_cloud_service *svc, profile_job *job, seam_er
     char shape[SEAM_MAX_RANK * 21 + 4];
     seam_shape_str(rank, dims, shape, sizeof shape);
     uint64_t bytes = 0;
-    if (!tensor_bytes(info.dtype, rank, dims, &bytes) || bytes > svc->max_tensor_bytes) {
+    if (!tensor_bytes(info.dtype, rank, dims, &bytes) || bytes > svc->limits.max_tensor_bytes) {
       free(job->key);
       job->key = NULL;
-      seam_fail(e, SEAM_ERR_NO_MEMORY,
+      seam_fail(e, SEAM_ERR_LIMIT,
                 "input '%s' would have shape %s, over the worker's tensor limit of %zu bytes",
-                info.name, shape, svc->max_tensor_bytes);
+                info.name, shape, svc->limits.max_tensor_bytes);
+      return SEAM_RPC_RESOURCE_EXHAUSTED;
+    }
+    if (rank >= 2 && dims[0] > svc->limits.max_batch) {
+      free(job->key);
+      job->key = NULL;
+      seam_fail(e, SEAM_ERR_LIMIT, "input '%s' would have a batch of %lld; this worker runs at most %lld",
+                info.name, (long long)dims[0], (long long)svc->limits.max_batch);
       return SEAM_RPC_RESOURCE_EXHAUSTED;
     }
     len += (size_t)snprintf(job->key + len, cap - len, "%s%s", i ? ";" : "", shape);
@@ -135,11 +132,7 @@ static int check_request(const seam_cloud_service *svc, const seam_grpc_request 
     seam_fail(e, SEAM_ERR_INTERNAL, "this worker does not profile");
     return SEAM_RPC_UNAVAILABLE;
   }
-  if (!(job->model = seam_cloud_repo_find(svc->repo, rq->model_name))) {
-    seam_fail(e, SEAM_ERR_NOT_FOUND, "model '%s' is not in this worker's repository",
-              rq->model_name);
-    return SEAM_RPC_NOT_FOUND;
-  }
+  if (!(job->model = seam_cloud_find_model(svc, rq->model_name, r))) return r->code;
   if (!seam_cloud_check_sha(job->model, rq->model_sha256, r)) return r->code;
   if (rq->runs > SEAM_CLOUD_PROFILE_MAX_RUNS) {
     seam_fail(e, SEAM_ERR_INVALID_ARGUMENT, "runs is %u; this worker times at most %d runs",
@@ -179,8 +172,11 @@ static int check_request(const seam_cloud_service *svc, const seam_grpc_request 
     return SEAM_RPC_INVALID_ARGUMENT;
   int code = check_inputs(svc, job, e);
   if (code != SEAM_RPC_OK) return code;
-  job->deadline_ns = req->deadline_ns;
-  if (now_ns() >= job->deadline_ns) {
+  /* Profiles always end: a call without a deadline (or a later one) gets
+   * the worker's own. */
+  job->base.deadline_ns = req->received_ns + (int64_t)svc->limits.profile_timeout_ms * 1000000;
+  if (req->deadline_ns < job->base.deadline_ns) job->base.deadline_ns = req->deadline_ns;
+  if (now_ns() >= job->base.deadline_ns) {
     seam_fail(e, SEAM_ERR_CANCELLED,
               "the call's deadline had passed before the profile started; nothing was computed");
     return SEAM_RPC_DEADLINE_EXCEEDED;
@@ -280,43 +276,48 @@ static void remember(seam_cloud_profiler *p, const profile_job *job, seam_profil
 static int before_run(void *user, int timed, int index, int count) {
   (void)timed, (void)index, (void)count;
   profile_job *job = user;
-  if (atomic_load(job->stopping) || now_ns() >= job->deadline_ns) return 1;
+  if (job->run.should_stop(job) || now_ns() >= job->base.deadline_ns) return 1;
   job->started++;
   return 0;
 }
 
-/* Profiles the job in the worker's one profiling slot and answers. Returns
- * an RPC code, with the message in e; *profiled_us gets the profile's time,
+/* Within a run, between nodes: the client went away or the worker stops. */
+static int should_stop(void *user) {
+  const profile_job *job = user;
+  return seam_grpc_pending_abandoned(job->base.pending) ||
+         seam_cloud_scheduler_draining(job->svc->scheduler);
+}
+
+/* Profiles the job on the Profile queue's thread and answers. Returns an
+ * RPC code, with the message in e; *profiled_us gets the profile's time,
  * *info its summary, *cached whether the cache answered after all. */
-static int run_job(const seam_cloud_service *svc, profile_job *job, seam_grpc_response *r,
-                   uint64_t *profiled_us, seam_profile_info *info, bool *cached, seam_error *e) {
-  seam_cloud_profiler *p = svc->profiler;
-  if (pthread_mutex_trylock(&p->slot) != 0) {
-    seam_fail(e, SEAM_ERR_NO_MEMORY,
-              "another profile is running on this worker (one at a time); retry later");
-    return SEAM_RPC_RESOURCE_EXHAUSTED;
-  }
-  /* The same request may have finished while this one was being checked. */
-  if ((*cached = answer_cached(svc, job, r, info))) {
-    pthread_mutex_unlock(&p->slot);
-    return SEAM_RPC_OK;
-  }
-  job->stopping = &p->stopping;
+static int run_job(profile_job *job, seam_grpc_response *r, uint64_t *profiled_us,
+                   seam_profile_info *info, bool *cached, seam_error *e) {
+  const seam_cloud_service *svc = job->svc;
+  /* The same request may have finished while this one waited. */
+  if ((*cached = answer_cached(svc, job, r, info))) return SEAM_RPC_OK;
+  seam_run_options_default(&job->run);
+  job->run.deadline_ns = job->base.deadline_ns == INT64_MAX ? 0 : job->base.deadline_ns;
+  job->run.should_stop = should_stop;
+  job->run.user = job;
+  job->run.max_memory_bytes = svc->limits.max_request_bytes;
+  job->options.run = &job->run;
   job->options.before_run = before_run;
   job->options.user = job;
   seam_profile *profile = NULL;
   int64_t t0 = now_ns();
   seam_status st = seam_profile_run(job->model->model, &job->options, &profile, e);
   *profiled_us = (uint64_t)(now_ns() - t0) / 1000;
-  pthread_mutex_unlock(&p->slot);
   if (st == SEAM_ERR_CANCELLED) {
     int total = job->options.warmup + job->options.runs;
-    if (atomic_load(&p->stopping)) {
-      seam_fail(e, st,
-                "the worker is shutting down; the profile stopped after %d of %d runs and "
-                "reports nothing",
+    if (seam_cloud_scheduler_draining(svc->scheduler)) {
+      seam_fail(e, st, "the worker is shutting down; the profile stopped after %d of %d runs and reports nothing",
                 job->started, total);
       return SEAM_RPC_UNAVAILABLE;
+    }
+    if (now_ns() < job->base.deadline_ns) {
+      seam_fail(e, st, "the client went away; the profile stopped after %d of %d runs", job->started, total);
+      return SEAM_RPC_CANCELLED;
     }
     seam_fail(e, st, "the call's deadline passed after %d of %d runs; the profile reports nothing",
               job->started, total);
@@ -327,51 +328,103 @@ static int run_job(const seam_cloud_service *svc, profile_job *job, seam_grpc_re
     return seam_rpc_code_from_status(st);
   }
   answer(svc, job->model, profile, false, r, info);
-  remember(p, job, profile);
+  remember(svc->profiler, job, profile);
   return r->code;
 }
 
-void seam_cloud_handle_profile(const seam_cloud_service *svc, const seam_grpc_request *req,
-                               seam_grpc_response *r) {
-  Seam__V1__ProfileRequest *rq = seam__v1__profile_request__unpack(NULL, req->size, req->data);
-  profile_job job = {0};
+/* Sets r's status to code (with e's message unless r already holds the
+ * message, as after a hash mismatch) and packs the reply of a failure. */
+static void answer_failure(const seam_cloud_service *svc, const Seam__V1__ProfileRequest *rq, int code,
+                           const seam_error *e, seam_grpc_response *r) {
+  if (code != r->code) {
+    r->code = code;
+    snprintf(r->message, sizeof r->message, "%s", e->message);
+  }
+  free(r->data);
+  r->data = NULL;
+  r->size = 0;
+  Seam__V1__ProfileReply reply = SEAM__V1__PROFILE_REPLY__INIT;
+  Seam__V1__Status status = SEAM__V1__STATUS__INIT;
+  status.code = (uint32_t)r->code;
+  status.message = r->message;
+  reply.status = &status;
+  reply.model_name = rq ? rq->model_name : (char *)"";
+  seam_cloud_pack_reply(svc, &reply.base, r);
+}
+
+static void log_profile(const seam_cloud_service *svc, const profile_job *job, int code, bool cached,
+                        uint64_t profiled_us, const seam_profile_info *info, const seam_grpc_response *r) {
+  /* The key holds runs, warmup and the input shapes. */
+  char fields[320] = "";
+  if (job->key)
+    snprintf(fields, sizeof fields, " %s cached=%d profile_us=%llu", job->key, cached,
+             (unsigned long long)profiled_us);
+  if (code == SEAM_RPC_OK)
+    snprintf(fields + strlen(fields), sizeof fields - strlen(fields), " threads=%d nodes=%zu", info->threads,
+             info->n_nodes);
+  seam_cloud_log_line(svc, "Profile", NULL, job->rq ? job->rq->model_name : NULL, r,
+                      (uint64_t)(now_ns() - job->received_ns) / 1000, fields);
+}
+
+static void free_job(profile_job *job) {
+  free(job->key);
+  free(job->dim_names);
+  free(job->dim_values);
+  if (job->rq) seam__v1__profile_request__free_unpacked(job->rq, NULL);
+  free(job);
+}
+
+/* The job's one finish (scheduler.h): profile, or answer the refusal. */
+static void finish_job(seam_cloud_job *base, int code, const char *message) {
+  profile_job *job = (profile_job *)base;
+  seam_grpc_response r;
+  memset(&r, 0, sizeof r);
   seam_error e = {0};
   uint64_t profiled_us = 0;
   seam_profile_info info = {0};
   bool cached = false;
-  int code = check_request(svc, req, rq, &job, r, &e);
-  if (code == SEAM_RPC_OK && (cached = answer_cached(svc, &job, r, &info)))
-    code = r->code;
-  else if (code == SEAM_RPC_OK)
-    code = run_job(svc, &job, r, &profiled_us, &info, &cached, &e);
-  if (code != SEAM_RPC_OK) {
-    if (code != r->code) { /* e holds the message (not a hash mismatch, already in r) */
-      r->code = code;
-      snprintf(r->message, sizeof r->message, "%s", e.message);
-    }
-    free(r->data);
-    r->data = NULL;
-    r->size = 0;
-    Seam__V1__ProfileReply reply = SEAM__V1__PROFILE_REPLY__INIT;
-    Seam__V1__Status status = SEAM__V1__STATUS__INIT;
-    status.code = (uint32_t)r->code;
-    status.message = r->message;
-    reply.status = &status;
-    reply.model_name = rq ? rq->model_name : (char *)"";
-    seam_cloud_pack_reply(svc, &reply.base, r);
+  if (code == SEAM_RPC_OK) {
+    code = run_job(job, &r, &profiled_us, &info, &cached, &e);
+  } else if (code == SEAM_RPC_RESOURCE_EXHAUSTED) {
+    seam_fail(&e, SEAM_ERR_LIMIT, "another profile is running on this worker (one at a time); retry later");
+  } else {
+    seam_fail(&e, SEAM_ERR_CANCELLED, "%s", message);
   }
-  /* The key holds runs, warmup and the input shapes. */
-  char fields[320] = "";
-  if (job.key)
-    snprintf(fields, sizeof fields, " %s cached=%d profile_us=%llu", job.key, cached,
-             (unsigned long long)profiled_us);
-  if (code == SEAM_RPC_OK)
-    snprintf(fields + strlen(fields), sizeof fields - strlen(fields), " threads=%d nodes=%zu",
-             info.threads, info.n_nodes);
-  seam_cloud_log_line(svc, "Profile", NULL, rq ? rq->model_name : NULL, r,
-                      (uint64_t)(now_ns() - req->received_ns) / 1000, fields);
-  free(job.key);
-  free(job.dim_names);
-  free(job.dim_values);
-  if (rq) seam__v1__profile_request__free_unpacked(rq, NULL);
+  if (code != SEAM_RPC_OK) answer_failure(job->svc, job->rq, code, &e, &r);
+  log_profile(job->svc, job, code, cached, profiled_us, &info, &r);
+  seam_grpc_complete(job->base.pending, &r);
+  free_job(job);
+}
+
+void seam_cloud_handle_profile(const seam_cloud_service *svc, const seam_grpc_request *req,
+                               seam_grpc_response *r) {
+  profile_job *job = calloc(1, sizeof *job);
+  if (!job) {
+    seam_cloud_set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+    return;
+  }
+  job->svc = svc;
+  job->received_ns = req->received_ns;
+  job->rq = seam__v1__profile_request__unpack(NULL, req->size, req->data);
+  job->base.fn = finish_job;
+  job->base.bytes = req->size;
+  seam_error e = {0};
+  seam_profile_info info = {0};
+  int code = check_request(svc, req, job->rq, job, r, &e);
+  if (code == SEAM_RPC_OK && answer_cached(svc, job, r, &info)) {
+    log_profile(svc, job, r->code, true, 0, &info, r);
+    free_job(job);
+    return;
+  }
+  if (code == SEAM_RPC_OK && !(job->base.pending = seam_grpc_defer(req))) {
+    seam_fail(&e, SEAM_ERR_NO_MEMORY, "out of memory");
+    code = SEAM_RPC_RESOURCE_EXHAUSTED;
+  }
+  if (code != SEAM_RPC_OK) {
+    answer_failure(svc, job->rq, code, &e, r);
+    log_profile(svc, job, code, false, 0, &info, r);
+    free_job(job);
+    return;
+  }
+  seam_cloud_scheduler_submit(svc->scheduler, SEAM_CLOUD_PROFILE_QUEUE(svc), &job->base);
 }

@@ -3,22 +3,20 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
-static seam_status fail(seam_error *err, seam_status st, const char *fmt, const char *a,
-                        const char *b) {
-  if (err) {
-    err->status = st;
-    snprintf(err->message, sizeof err->message, fmt, a, b);
-  }
-  return st;
-}
+#include "runtime/error.h"
+
+/* The largest model file the repository reads (a model is loaded whole). */
+#define MAX_MODEL_FILE_BYTES ((uint64_t)4 << 30)
 
 void seam_cloud_hex(const uint8_t *bytes, size_t n, char *out) {
   static const char digits[] = "0123456789abcdef";
@@ -34,31 +32,41 @@ static bool is_regular_file(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* A decimal version folder name ("1", "20"); -1 otherwise. */
-static long parse_version(const char *s) {
-  if (!*s || strlen(s) > 9) return -1;
+static bool all_digits(const char *s) {
+  if (!*s) return false;
   for (const char *p = s; *p; p++)
-    if (*p < '0' || *p > '9') return -1;
-  return strtol(s, NULL, 10);
+    if (*p < '0' || *p > '9') return false;
+  return true;
 }
 
 /* The file to serve for DIR/<name>: the highest numbered version, else
- * model.onnx. Returns false when there is none. */
-static bool pick_file(const char *model_dir, char *path, size_t path_size, long *version) {
+ * model.onnx. Returns false when there is none. Version folders whose
+ * number does not fit are logged and skipped. */
+static bool pick_file(const char *name, const char *model_dir, char *path, size_t path_size,
+                      long long *version, FILE *log) {
   DIR *d = opendir(model_dir);
   if (!d) return false;
-  long best = -1;
+  long long best = -1;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
-    long v = parse_version(e->d_name);
-    if (v < 0 || v <= best) continue;
+    if (!all_digits(e->d_name)) continue;
+    if (strlen(e->d_name) > 18) {
+      if (log)
+        fprintf(log,
+                "seam-cloud event=version_skipped model=%s folder=%.40s%s reason=\"a version number "
+                "has at most 18 digits\"\n",
+                name, e->d_name, strlen(e->d_name) > 40 ? "..." : "");
+      continue;
+    }
+    long long v = strtoll(e->d_name, NULL, 10);
+    if (v <= best) continue;
     char candidate[PATH_MAX];
     snprintf(candidate, sizeof candidate, "%s/%s/model.onnx", model_dir, e->d_name);
     if (is_regular_file(candidate)) best = v;
   }
   closedir(d);
   if (best >= 0) {
-    snprintf(path, path_size, "%s/%ld/model.onnx", model_dir, best);
+    snprintf(path, path_size, "%s/%lld/model.onnx", model_dir, best);
     *version = best;
     return true;
   }
@@ -67,32 +75,36 @@ static bool pick_file(const char *model_dir, char *path, size_t path_size, long 
   return is_regular_file(path);
 }
 
+/* Reads a regular file whole (never blocking on a FIFO or device). */
 static seam_status read_file(const char *path, uint8_t **bytes, size_t *size, seam_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return fail(err, SEAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-  uint8_t *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : (size_t)1 << 20;
-      uint8_t *nb = realloc(buf, ncap);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading %s%s", path, "");
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return seam_fail(err, SEAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return seam_fail(err, SEAM_ERR_IO, "%s is not a regular file", path);
   }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) {
+  if ((uint64_t)st.st_size > MAX_MODEL_FILE_BYTES) {
+    close(fd);
+    return seam_fail(err, SEAM_ERR_LIMIT, "%s has %lld bytes; a model file may have at most %llu", path,
+                     (long long)st.st_size, (unsigned long long)MAX_MODEL_FILE_BYTES);
+  }
+  size_t n = (size_t)st.st_size, got = 0;
+  uint8_t *buf = malloc(n ? n : 1);
+  if (!buf) {
+    close(fd);
+    return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading %s", path);
+  }
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  close(fd);
+  if (got != n) {
     free(buf);
-    return fail(err, SEAM_ERR_IO, "cannot read %s%s", path, "");
+    return seam_fail(err, SEAM_ERR_IO, "cannot read %s (read %zu of %zu bytes)", path, got, n);
   }
   *bytes = buf;
   *size = n;
@@ -103,14 +115,18 @@ static int by_name(const void *a, const void *b) {
   return strcmp(((const seam_cloud_model *)a)->name, ((const seam_cloud_model *)b)->name);
 }
 
-static seam_status load_one(const char *dir, const char *name, const seam_model_options *options,
-                            seam_cloud_model *m, FILE *log, seam_error *err) {
+/* Loads DIR/<name> into m (whose name is set). On failure m keeps no model
+ * and err says why. */
+static seam_status load_one(const char *dir, const seam_model_options *options, seam_cloud_model *m,
+                            FILE *log, seam_error *err) {
   char model_dir[PATH_MAX], path[PATH_MAX];
-  snprintf(model_dir, sizeof model_dir, "%s/%s", dir, name);
-  long version = -1;
-  if (!pick_file(model_dir, path, sizeof path, &version))
-    return fail(err, SEAM_ERR_NOT_FOUND, "%s holds no model.onnx (nor <version>/model.onnx)%s",
-                model_dir, "");
+  snprintf(model_dir, sizeof model_dir, "%s/%s", dir, m->name);
+  long long version = -1;
+  if (!pick_file(m->name, model_dir, path, sizeof path, &version, log))
+    return seam_fail(err, SEAM_ERR_NOT_FOUND, "%s holds no model.onnx (nor <version>/model.onnx)",
+                     model_dir);
+  if (!(m->path = strdup(path))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  m->version = (long)version;
   uint8_t *bytes = NULL;
   size_t size = 0;
   seam_status st = read_file(path, &bytes, &size, err);
@@ -118,7 +134,7 @@ static seam_status load_one(const char *dir, const char *name, const seam_model_
   unsigned int md_len = 0;
   if (!EVP_Digest(bytes, size, m->sha256, &md_len, EVP_sha256(), NULL) || md_len != 32) {
     free(bytes);
-    return fail(err, SEAM_ERR_INTERNAL, "SHA-256 of %s failed%s", path, "");
+    return seam_fail(err, SEAM_ERR_INTERNAL, "SHA-256 of %s failed", path);
   }
   /* Hash and load the same bytes, so the identity is the file actually served.
    * External data resolves next to the file (inside its version folder). */
@@ -129,29 +145,40 @@ static seam_status load_one(const char *dir, const char *name, const seam_model_
   seam_error lerr;
   m->model = seam_model_load_memory_with(bytes, size, file_dir, options, &lerr);
   free(bytes);
-  if (!m->model) return fail(err, lerr.status, "%s: %s", path, lerr.message);
-  m->name = strdup(name);
-  m->path = strdup(path);
-  if (!m->name || !m->path) return fail(err, SEAM_ERR_NO_MEMORY, "out of memory%s%s", "", "");
-  m->version = version;
+  if (!m->model) return seam_fail(err, lerr.status, "%s: %s", path, lerr.message);
   m->bytes = size;
   seam_cloud_hex(m->sha256, 32, m->sha256_hex);
-  if (log) {
+  return SEAM_OK;
+}
+
+/* Log text on one line: quotes and line breaks become '. */
+static void log_quoted(FILE *log, const char *text) {
+  for (const char *p = text; *p; p++)
+    fputc(*p == '"' || *p == '\n' || *p == '\r' || *p == '\\' ? '\'' : *p, log);
+}
+
+static void log_entry(FILE *log, const seam_cloud_model *m) {
+  if (!log) return;
+  if (m->model) {
     fprintf(log,
             "seam-cloud event=model_loaded model=%s version=%ld sha256=%s bytes=%llu inputs=%zu "
             "outputs=%zu path=%s\n",
             m->name, m->version, m->sha256_hex, (unsigned long long)m->bytes,
             seam_model_input_count(m->model), seam_model_output_count(m->model), m->path);
-    fflush(log);
+  } else {
+    fprintf(log, "seam-cloud event=model_failed model=%s reason=\"", m->name);
+    log_quoted(log, m->error);
+    fprintf(log, "\"\n");
   }
-  return SEAM_OK;
+  fflush(log);
 }
 
 seam_status seam_cloud_repo_load(const char *dir, const seam_model_options *options,
                                  seam_cloud_repo *repo, FILE *log, seam_error *err) {
   memset(repo, 0, sizeof *repo);
   DIR *d = opendir(dir);
-  if (!d) return fail(err, SEAM_ERR_IO, "cannot read the model folder %s: %s", dir, strerror(errno));
+  if (!d)
+    return seam_fail(err, SEAM_ERR_IO, "cannot read the model folder %s: %s", dir, strerror(errno));
   size_t cap = 0;
   seam_status st = SEAM_OK;
   struct dirent *e;
@@ -165,7 +192,7 @@ seam_status seam_cloud_repo_load(const char *dir, const seam_model_options *opti
       size_t ncap = cap ? cap * 2 : 8;
       seam_cloud_model *nm = realloc(repo->models, ncap * sizeof *nm);
       if (!nm) {
-        st = fail(err, SEAM_ERR_NO_MEMORY, "out of memory%s%s", "", "");
+        st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
         break;
       }
       repo->models = nm;
@@ -173,24 +200,36 @@ seam_status seam_cloud_repo_load(const char *dir, const seam_model_options *opti
     }
     seam_cloud_model *m = &repo->models[repo->n_models];
     memset(m, 0, sizeof *m);
+    m->version = -1;
+    if (!(m->name = strdup(e->d_name))) {
+      st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+      break;
+    }
     repo->n_models++; /* counted now so that a failure frees it */
-    st = load_one(dir, e->d_name, options, m, log, err);
-    if (st != SEAM_OK) break;
+    seam_error lerr;
+    if (load_one(dir, options, m, log, &lerr) == SEAM_OK) {
+      repo->n_loaded++;
+    } else {
+      seam_model_free(m->model);
+      m->model = NULL;
+      if (!(m->error = strdup(lerr.message))) {
+        st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+        break;
+      }
+    }
+    log_entry(log, m);
   }
   closedir(d);
-  if (st == SEAM_OK && repo->n_models == 0)
-    st = fail(err, SEAM_ERR_NOT_FOUND, "%s holds no model (expected %s/<name>/model.onnx)", dir,
-              dir);
   if (st != SEAM_OK) {
     seam_cloud_repo_free(repo);
     return st;
   }
-  qsort(repo->models, repo->n_models, sizeof *repo->models, by_name);
+  if (repo->n_models) qsort(repo->models, repo->n_models, sizeof *repo->models, by_name);
   return SEAM_OK;
 }
 
 const seam_cloud_model *seam_cloud_repo_find(const seam_cloud_repo *repo, const char *name) {
-  if (!repo || !name) return NULL;
+  if (!repo || !name || !repo->n_models) return NULL;
   seam_cloud_model key;
   key.name = (char *)name;
   return bsearch(&key, repo->models, repo->n_models, sizeof *repo->models, by_name);
@@ -202,8 +241,9 @@ void seam_cloud_repo_free(seam_cloud_repo *repo) {
     seam_model_free(repo->models[i].model);
     free(repo->models[i].name);
     free(repo->models[i].path);
+    free(repo->models[i].error);
   }
   free(repo->models);
   repo->models = NULL;
-  repo->n_models = 0;
+  repo->n_models = repo->n_loaded = 0;
 }

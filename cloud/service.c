@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "cloud/profile_service.h"
-#include "protocol/codec.h"
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
 
@@ -27,23 +26,24 @@ const char *const seam_cloud_methods[] = {"/seam.v1.Seam/Infer", "/seam.v1.Seam/
 const unsigned char seam_cloud_method_streaming[] = {0, 0, 0, 0, 1, 0};
 const size_t seam_cloud_method_count = sizeof seam_cloud_methods / sizeof seam_cloud_methods[0];
 
-static int64_t mono_ns(void) {
+int64_t seam_cloud_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static uint64_t us_between(int64_t from_ns, int64_t to_ns) {
+uint64_t seam_cloud_us_between(int64_t from_ns, int64_t to_ns) {
   return to_ns > from_ns ? (uint64_t)(to_ns - from_ns) / 1000 : 0;
 }
 
-static void set_status(seam_grpc_response *r, int code, const char *fmt, ...) {
+void seam_cloud_set_status(seam_grpc_response *r, int code, const char *fmt, ...) {
   r->code = code;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->message, sizeof r->message, fmt, ap);
   va_end(ap);
 }
+
 
 /* Client-chosen text made safe for a log line: printable, no spaces or quotes. */
 static void log_safe(const char *in, char *out, size_t size) {
@@ -90,15 +90,15 @@ static void log_request(const seam_cloud_service *svc, const char *method, const
 static void pack_reply(const seam_cloud_service *svc, const ProtobufCMessage *msg,
                        seam_grpc_response *r) {
   size_t size = protobuf_c_message_get_packed_size(msg);
-  if (size > svc->max_message_bytes) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED,
+  if (size > svc->limits.max_message_bytes) {
+    seam_cloud_set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED,
                "the reply would be %zu bytes, over the worker's message limit of %zu bytes", size,
-               svc->max_message_bytes);
+               svc->limits.max_message_bytes);
     return;
   }
   r->data = malloc(size ? size : 1);
   if (!r->data) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory packing a %zu-byte reply", size);
+    seam_cloud_set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory packing a %zu-byte reply", size);
     return;
   }
   r->size = protobuf_c_message_pack(msg, r->data);
@@ -109,7 +109,7 @@ static void pack_reply(const seam_cloud_service *svc, const ProtobufCMessage *ms
 static bool check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, seam_grpc_response *r) {
   if (sha.len == 32 && memcmp(sha.data, m->sha256, 32) == 0) return true;
   if (sha.len != 32) {
-    set_status(r, SEAM_RPC_FAILED_PRECONDITION,
+    seam_cloud_set_status(r, SEAM_RPC_FAILED_PRECONDITION,
                "model '%s': the request's model_sha256 has %zu bytes, not 32; this worker serves "
                "sha256 %s",
                m->name, sha.len, m->sha256_hex);
@@ -117,209 +117,10 @@ static bool check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, seam_g
   }
   char hex[65];
   seam_cloud_hex(sha.data, 32, hex);
-  set_status(r, SEAM_RPC_FAILED_PRECONDITION,
+  seam_cloud_set_status(r, SEAM_RPC_FAILED_PRECONDITION,
              "model '%s': the request is for sha256 %s but this worker serves sha256 %s", m->name,
              hex, m->sha256_hex);
   return false;
-}
-
-/* The decoded size of a tensor message, for the size limit, without
- * trusting anything in it; false when the dims are invalid or overflow (the
- * codec then reports them). */
-static bool decoded_size(const Seam__V1__Tensor *t, uint64_t *bytes) {
-  uint64_t elem = t->encoding == SEAM__V1__ENCODING__ENCODING_RAW
-                      ? seam_dtype_size((seam_dtype)t->dtype)
-                      : sizeof(float);
-  if (elem == 0 || t->n_dims > SEAM_MAX_RANK) return false;
-  uint64_t n = 1;
-  for (size_t i = 0; i < t->n_dims; i++) {
-    if (t->dims[i] < 0) return false;
-    uint64_t d = (uint64_t)t->dims[i];
-    if (d && n > UINT64_MAX / d) return false;
-    n *= d;
-  }
-  if (n && elem > UINT64_MAX / n) return false;
-  *bytes = n * elem;
-  return true;
-}
-
-/* Infer, and each message of InferStream: one InferRequest in, one
- * InferReply out, whose status equals r->code. The reply message is always
- * packed, with the status alone when the outputs would not fit (streams
- * need a reply per request to report its error). */
-static void handle_infer(const seam_cloud_service *svc, const seam_grpc_request *req,
-                         const char *method, seam_grpc_response *r) {
-  if (svc->debug_delay_ms > 0) {
-    struct timespec d = {svc->debug_delay_ms / 1000, (long)(svc->debug_delay_ms % 1000) * 1000000};
-    nanosleep(&d, NULL);
-  }
-  int64_t start = mono_ns();
-  Seam__V1__InferReply reply = SEAM__V1__INFER_REPLY__INIT;
-  Seam__V1__Status status = SEAM__V1__STATUS__INIT;
-  Seam__V1__Timings timings = SEAM__V1__TIMINGS__INIT;
-  reply.status = &status;
-  reply.timings = &timings;
-  timings.queue_us = us_between(req->received_ns, start);
-
-  Seam__V1__InferRequest *rq = seam__v1__infer_request__unpack(NULL, req->size, req->data);
-  seam_tensor **inputs = NULL, **outputs = NULL;
-  const char **input_names = NULL;
-  Seam__V1__Tensor *out_msgs = NULL, **out_ptrs = NULL;
-  size_t n_in = 0, n_out = 0, n_encoded = 0;
-  const seam_cloud_model *m = NULL;
-  if (!rq) {
-    set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.InferRequest");
-    goto reply;
-  }
-  reply.request_id = rq->request_id;
-  m = seam_cloud_repo_find(svc->repo, rq->model_name);
-  if (!m) {
-    set_status(r, SEAM_RPC_NOT_FOUND, "model '%s' is not in this worker's repository",
-               rq->model_name);
-    goto reply;
-  }
-  if (!check_sha(m, rq->model_sha256, r)) goto reply;
-
-  /* The earlier of the call's deadline and the request's own budget. */
-  int64_t deadline = req->deadline_ns;
-  if (rq->budget_ms) {
-    int64_t budget_end = req->received_ns + (int64_t)rq->budget_ms * 1000000;
-    if (budget_end < deadline) deadline = budget_end;
-  }
-  if (mono_ns() >= deadline) {
-    if (deadline <= req->received_ns)
-      set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
-                 "the call's deadline had passed when the request arrived; nothing was computed");
-    else
-      set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
-                 "the deadline (%llu us after receipt; budget_ms %u) passed before the work "
-                 "started; nothing was computed",
-                 (unsigned long long)us_between(req->received_ns, deadline), rq->budget_ms);
-    goto reply;
-  }
-  if (rq->reply_encoding != SEAM__V1__ENCODING__ENCODING_RAW &&
-      rq->reply_encoding != SEAM__V1__ENCODING__ENCODING_F16 &&
-      rq->reply_encoding != SEAM__V1__ENCODING__ENCODING_INT8) {
-    set_status(r, SEAM_RPC_INVALID_ARGUMENT, "unknown reply_encoding %d", (int)rq->reply_encoding);
-    goto reply;
-  }
-  if (rq->n_inputs == 0) {
-    set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request carries no input tensor");
-    goto reply;
-  }
-
-  /* Decode the inputs. */
-  n_in = rq->n_inputs;
-  inputs = calloc(n_in, sizeof *inputs);
-  input_names = calloc(n_in, sizeof *input_names);
-  if (!inputs || !input_names) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
-    goto reply;
-  }
-  int64_t t0 = mono_ns();
-  for (size_t i = 0; i < n_in; i++) {
-    const Seam__V1__Tensor *t = rq->inputs[i];
-    input_names[i] = t->name;
-    uint64_t bytes;
-    if (decoded_size(t, &bytes) && bytes > svc->max_tensor_bytes) {
-      set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED,
-                 "input '%s' decodes to %llu bytes, over the worker's tensor limit of %zu bytes",
-                 t->name, (unsigned long long)bytes, svc->max_tensor_bytes);
-      goto reply;
-    }
-    seam_error err;
-    inputs[i] = seam_codec_decode(t, svc->max_tensor_bytes, NULL, &err);
-    if (!inputs[i]) {
-      set_status(r, seam_rpc_code_from_status(err.status), "input '%s': %s", t->name, err.message);
-      goto reply;
-    }
-  }
-  int64_t t1 = mono_ns();
-  timings.decode_us = us_between(t0, t1);
-  if (t1 >= deadline) {
-    set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
-               "the deadline passed while decoding the inputs (%llu us); nothing was computed",
-               (unsigned long long)timings.decode_us);
-    goto reply;
-  }
-
-  /* Run what is still needed for the wanted tensors (or the graph outputs). */
-  n_out = rq->n_wanted ? rq->n_wanted : seam_model_output_count(m->model);
-  outputs = calloc(n_out ? n_out : 1, sizeof *outputs);
-  if (!outputs) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
-    goto reply;
-  }
-  seam_error err;
-  seam_status st = seam_model_run(m->model, n_in, input_names, (const seam_tensor *const *)inputs,
-                                  n_out, rq->n_wanted ? (const char *const *)rq->wanted : NULL,
-                                  outputs, &err);
-  int64_t t2 = mono_ns();
-  timings.compute_us = us_between(t1, t2);
-  if (st != SEAM_OK) {
-    set_status(r, seam_rpc_code_from_status(st), "model '%s': %s", m->name, err.message);
-    goto reply;
-  }
-
-  /* Encode the outputs as asked (non-float32 ones RAW). */
-  out_msgs = calloc(n_out ? n_out : 1, sizeof *out_msgs);
-  out_ptrs = calloc(n_out ? n_out : 1, sizeof *out_ptrs);
-  if (!out_msgs || !out_ptrs) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
-    goto reply;
-  }
-  for (size_t i = 0; i < n_out; i++) {
-    const char *name = rq->wanted && rq->n_wanted ? rq->wanted[i] : NULL;
-    seam_value_info info;
-    if (!name) {
-      seam_model_output_info(m->model, i, &info);
-      name = info.name;
-    }
-    seam_codec_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.encoding = seam_tensor_dtype(outputs[i]) == SEAM_DTYPE_FLOAT32
-                       ? (seam_encoding)rq->reply_encoding
-                       : SEAM_ENCODING_RAW;
-    opt.zstd_level = rq->reply_zstd_level;
-    st = seam_codec_encode(outputs[i], name, &opt, &out_msgs[i], NULL, &err);
-    if (st != SEAM_OK) {
-      set_status(r, seam_rpc_code_from_status(st), "output '%s': %s", name, err.message);
-      goto reply;
-    }
-    out_ptrs[i] = &out_msgs[i];
-    n_encoded++;
-  }
-  timings.encode_us = us_between(t2, mono_ns());
-  reply.outputs = out_ptrs;
-  reply.n_outputs = n_out;
-  r->code = SEAM_RPC_OK;
-
-reply:
-  if (r->code != SEAM_RPC_OK) {
-    reply.outputs = NULL;
-    reply.n_outputs = 0;
-  }
-  status.code = (uint32_t)r->code;
-  status.message = r->message;
-  timings.total_us = us_between(req->received_ns, mono_ns());
-  pack_reply(svc, &reply.base, r);
-  if (!r->data) { /* over the message limit: the status alone (r holds it) */
-    reply.outputs = NULL;
-    reply.n_outputs = 0;
-    status.code = (uint32_t)r->code;
-    pack_reply(svc, &reply.base, r);
-  }
-  log_request(svc, method, rq ? rq->request_id : NULL, rq ? rq->model_name : NULL, r,
-              us_between(req->received_ns, mono_ns()), &timings);
-  for (size_t i = 0; i < n_encoded; i++) seam_codec_msg_clear(&out_msgs[i]);
-  free(out_msgs);
-  free(out_ptrs);
-  for (size_t i = 0; outputs && i < n_out; i++) seam_tensor_free(outputs[i]);
-  free(outputs);
-  for (size_t i = 0; inputs && i < n_in; i++) seam_tensor_free(inputs[i]);
-  free(inputs);
-  free(input_names);
-  if (rq) seam__v1__infer_request__free_unpacked(rq, NULL);
 }
 
 /* ValueInfo messages of a model's inputs or outputs; freed by free_infos. */
@@ -382,8 +183,11 @@ static void handle_model_info(const seam_cloud_service *svc, const seam_grpc_req
   worker.encodings = encodings;
   worker.n_compressions = 2;
   worker.compressions = compressions;
-  worker.max_message_bytes = svc->max_message_bytes;
-  worker.max_tensor_bytes = svc->max_tensor_bytes;
+  worker.max_message_bytes = svc->limits.max_message_bytes;
+  worker.max_tensor_bytes = svc->limits.max_tensor_bytes;
+  worker.max_batch = svc->limits.max_batch;
+  worker.max_request_bytes = svc->limits.max_request_bytes;
+  worker.max_echo_bytes = svc->limits.max_echo_bytes;
   worker.threads = (uint32_t)svc->threads;
   reply.worker = &worker;
   Seam__V1__ValueInfo **ins = NULL, **outs = NULL;
@@ -392,15 +196,10 @@ static void handle_model_info(const seam_cloud_service *svc, const seam_grpc_req
   Seam__V1__ModelInfoRequest *rq = seam__v1__model_info_request__unpack(NULL, req->size, req->data);
   const seam_cloud_model *m = NULL;
   if (!rq) {
-    set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.ModelInfoRequest");
+    seam_cloud_set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.ModelInfoRequest");
     goto reply;
   }
-  m = seam_cloud_repo_find(svc->repo, rq->model_name);
-  if (!m) {
-    set_status(r, SEAM_RPC_NOT_FOUND, "model '%s' is not in this worker's repository",
-               rq->model_name);
-    goto reply;
-  }
+  if (!(m = seam_cloud_find_model(svc, rq->model_name, r))) goto reply;
   if (rq->model_sha256.len && !check_sha(m, rq->model_sha256, r)) goto reply;
   reply.model_name = m->name;
   reply.model_sha256.data = (uint8_t *)m->sha256;
@@ -409,7 +208,7 @@ static void handle_model_info(const seam_cloud_service *svc, const seam_grpc_req
   ins = make_infos(m->model, false, &n_ins);
   outs = make_infos(m->model, true, &n_outs);
   if (!ins || !outs) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+    seam_cloud_set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
     goto reply;
   }
   reply.inputs = ins;
@@ -422,7 +221,7 @@ reply:
   status.message = r->message;
   pack_reply(svc, &reply.base, r);
   log_request(svc, "ModelInfo", NULL, rq ? rq->model_name : NULL, r,
-              us_between(req->received_ns, mono_ns()), NULL);
+              seam_cloud_us_between(req->received_ns, seam_cloud_now_ns()), NULL);
   free_infos(ins, n_ins);
   free_infos(outs, n_outs);
   if (rq) seam__v1__model_info_request__free_unpacked(rq, NULL);
@@ -433,28 +232,30 @@ static void handle_echo(const seam_cloud_service *svc, const seam_grpc_request *
   Seam__V1__EchoReply reply = SEAM__V1__ECHO_REPLY__INIT;
   Seam__V1__EchoRequest *rq = seam__v1__echo_request__unpack(NULL, req->size, req->data);
   if (!rq) {
-    set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.EchoRequest");
-    log_request(svc, "Echo", NULL, NULL, r, us_between(req->received_ns, mono_ns()), NULL);
+    seam_cloud_set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.EchoRequest");
+    log_request(svc, "Echo", NULL, NULL, r, seam_cloud_us_between(req->received_ns, seam_cloud_now_ns()), NULL);
     return;
   }
-  /* Leave room for the reply's other fields under the message limit. */
-  size_t cap = svc->max_message_bytes > 64 ? svc->max_message_bytes - 64 : 0;
+  /* A probe's reply is bounded (max_echo_bytes), far below the message
+   * limit: a few bytes must not buy a large reply. */
+  size_t cap = svc->limits.max_echo_bytes;
+  if (cap > svc->limits.max_message_bytes - 64) cap = svc->limits.max_message_bytes - 64;
   size_t n = rq->reply_bytes < cap ? rq->reply_bytes : cap;
   uint8_t *zeros = calloc(n ? n : 1, 1);
   if (!zeros) {
-    set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+    seam_cloud_set_status(r, SEAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
   } else {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     reply.payload.data = zeros;
     reply.payload.len = n;
     reply.server_time_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-    reply.handling_us = us_between(req->received_ns, mono_ns());
+    reply.handling_us = seam_cloud_us_between(req->received_ns, seam_cloud_now_ns());
     r->code = SEAM_RPC_OK;
     pack_reply(svc, &reply.base, r);
   }
   free(zeros);
-  log_request(svc, "Echo", NULL, NULL, r, us_between(req->received_ns, mono_ns()), NULL);
+  log_request(svc, "Echo", NULL, NULL, r, seam_cloud_us_between(req->received_ns, seam_cloud_now_ns()), NULL);
   seam__v1__echo_request__free_unpacked(rq, NULL);
 }
 
@@ -465,14 +266,21 @@ static void handle_health(const seam_cloud_service *svc, const seam_grpc_request
   Grpc__Health__V1__HealthCheckRequest *rq =
       grpc__health__v1__health_check_request__unpack(NULL, req->size, req->data);
   if (!rq) {
-    set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid HealthCheckRequest");
+    seam_cloud_set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid HealthCheckRequest");
     return;
   }
-  if (rq->service[0] && strcmp(rq->service, "seam.v1.Seam") != 0) {
+  /* "" and "seam.v1.Seam": the worker, serving while one model is; a
+   * model's name: that model, NOT_SERVING when it failed to load. */
+  const seam_cloud_model *m = NULL;
+  bool whole = !rq->service[0] || strcmp(rq->service, "seam.v1.Seam") == 0;
+  if (!whole && !(m = seam_cloud_repo_find(svc->repo, rq->service))) {
     /* The standard answer for a service the server does not know. */
-    set_status(r, SEAM_RPC_NOT_FOUND, "unknown service '%s'", rq->service);
+    seam_cloud_set_status(r, SEAM_RPC_NOT_FOUND, "unknown service '%s'", rq->service);
   } else {
-    reply.status = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+    bool serving = whole ? svc->repo->n_loaded > 0 : m->model != NULL;
+    if (svc->scheduler && seam_cloud_scheduler_draining(svc->scheduler)) serving = false;
+    reply.status = serving ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                           : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
     r->code = SEAM_RPC_OK;
     pack_reply(svc, &reply.base, r);
   }
@@ -489,14 +297,44 @@ bool seam_cloud_check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, se
   return check_sha(m, sha, r);
 }
 
+const seam_cloud_model *seam_cloud_find_model(const seam_cloud_service *svc, const char *name,
+                                              seam_grpc_response *r) {
+  const seam_cloud_model *m = seam_cloud_repo_find(svc->repo, name);
+  if (!m) {
+    seam_cloud_set_status(r, SEAM_RPC_NOT_FOUND, "model '%s' is not in this worker's repository", name);
+    return NULL;
+  }
+  if (!m->model) {
+    seam_cloud_set_status(r, SEAM_RPC_UNAVAILABLE, "model '%s' failed to load on this worker: %s", m->name, m->error);
+    return NULL;
+  }
+  return m;
+}
+
+size_t seam_cloud_model_index(const seam_cloud_service *svc, const seam_cloud_model *m) {
+  return (size_t)(m - svc->repo->models);
+}
+
+void seam_cloud_queue_layout(const seam_cloud_repo *repo, int lanes, int max_waiting,
+                             size_t max_waiting_bytes, seam_cloud_queue_config *queues) {
+  for (size_t i = 0; i < repo->n_models; i++)
+    queues[i] = (seam_cloud_queue_config){.name = repo->models[i].name,
+                                          .threads = repo->models[i].model ? lanes : 1,
+                                          .max_waiting = max_waiting,
+                                          .max_waiting_bytes = max_waiting_bytes};
+  /* One profile at a time, none waiting: profiling competes with inference
+   * for the cores, and a second request is told to retry at once. */
+  queues[repo->n_models] = (seam_cloud_queue_config){.name = "Profile", .threads = 1, .max_waiting = 0};
+}
+
 void seam_cloud_handle(void *user, const seam_grpc_request *request, seam_grpc_response *response) {
   const seam_cloud_service *svc = user;
   switch (request->method) {
     case M_INFER:
-      handle_infer(svc, request, "Infer", response);
+      seam_cloud_handle_infer(svc, request, "Infer", response);
       break;
     case M_INFER_STREAM:
-      handle_infer(svc, request, "InferStream", response);
+      seam_cloud_handle_infer(svc, request, "InferStream", response);
       break;
     case M_MODEL_INFO:
       handle_model_info(svc, request, response);
@@ -511,7 +349,7 @@ void seam_cloud_handle(void *user, const seam_grpc_request *request, seam_grpc_r
       seam_cloud_handle_profile(svc, request, response);
       break;
     default:
-      set_status(response, SEAM_RPC_UNIMPLEMENTED, "method %s is not implemented",
+      seam_cloud_set_status(response, SEAM_RPC_UNIMPLEMENTED, "method %s is not implemented",
                  request->method_name);
   }
 }

@@ -246,6 +246,12 @@ static double wait_idle(seam_grpc_channel *ch, const served *s) {
   return -1;
 }
 
+/* A profile of LONG_RUNS + LONG_WARMUP runs at batch LONG_BATCH (the
+ * worker's default batch limit) takes tens of seconds. */
+#define LONG_RUNS 1000
+#define LONG_WARMUP 100
+#define LONG_BATCH 64
+
 /* The name of the first symbolic dimension of the model's first input. */
 static const char *symbolic_dim(const seam_model *m) {
   seam_value_info info;
@@ -318,9 +324,14 @@ static void check_errors(seam_grpc_channel *ch, const served *s) {
   answer_free(&one);
   answer_free(&more);
 
-  /* A deadline that has passed (the worker may still see the call for a
-   * moment, and stops at its next run). */
-  answer a = profile(ch, s->name, s->sha, 7, 1, 0, NULL, 0);
+  /* A deadline of 1 ms on a profile that takes seconds: whichever side
+   * notices first (the client's timer, or the worker at arrival or between
+   * runs), the answer is DEADLINE_EXCEEDED, never OK, however loaded the
+   * machine; and the worker stops at once instead of profiling on. */
+  char batch[64];
+  snprintf(batch, sizeof batch, "%s=%d", symbolic_dim(s->model), LONG_BATCH);
+  const char *d_batch[1] = {batch};
+  answer a = profile(ch, s->name, s->sha, LONG_RUNS, LONG_WARMUP, 1, d_batch, 1);
   expect(a.code == SEAM_RPC_DEADLINE_EXCEEDED, "expired deadline: %s", seam_rpc_code_name(a.code));
   answer_free(&a);
   expect(wait_idle(ch, s) >= 0, "the worker is free again after the expired call");
@@ -337,8 +348,6 @@ typedef struct long_call {
   volatile int done;
 } long_call;
 
-#define LONG_RUNS 1000
-#define LONG_WARMUP 100
 
 static void *run_long(void *arg) {
   long_call *c = arg;
@@ -355,7 +364,7 @@ static void check_one_at_a_time(seam_grpc_channel *ch, const served *s, uint32_t
   /* A large batch makes every run take a while: 1100 of them take far
    * longer than the deadline. */
   char big[64];
-  snprintf(big, sizeof big, "%s=256", symbolic_dim(s->model));
+  snprintf(big, sizeof big, "%s=%d", symbolic_dim(s->model), LONG_BATCH);
   const char *dims[1] = {big};
   long_call c = {.ch = ch, .s = s, .dims = dims, .timeout_ms = 1500};
   pthread_t t;

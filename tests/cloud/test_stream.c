@@ -486,7 +486,16 @@ static void test_transport(const char *endpoint, const char *slow_endpoint, seam
 /* ---- flow control ---- */
 
 #define FLOW_REQUESTS 100
-#define FLOW_WANTED 20 /* x the 50 KB stem activation: replies of 1 MiB */
+/* Every activation of the demo model for a batch of FLOW_BATCH samples:
+ * replies of about 900 KB, so that a few fill the connection's buffers. */
+#define FLOW_BATCH 4
+static const char *const flow_wanted[] = {
+    "/stem/relu/Relu_output_0",           "/stage1/relu1/Relu_output_0",
+    "/stage1/shortcut/conv/Conv_output_0", "/stage1/conv2/Conv_output_0",
+    "/stage1/relu2/Relu_output_0",        "/stage2/relu1/Relu_output_0",
+    "/stage2/shortcut/conv/Conv_output_0", "/stage2/conv2/Conv_output_0",
+    "/stage2/relu2/Relu_output_0",        "logits"};
+#define FLOW_WANTED (sizeof flow_wanted / sizeof flow_wanted[0])
 
 /* Requests the worker has handled so far, from its log. */
 static int count_handled(const char *log_path) {
@@ -512,10 +521,18 @@ static void test_flow_control(const char *cloud_exe) {
   if (st) {
     seam_codec_options opt = {0};
     Seam__V1__Tensor t;
-    if (seam_codec_encode(samples[0], input_name, &opt, &t, NULL, &err) != SEAM_OK) die(err.message);
+    int64_t dims[SEAM_MAX_RANK];
+    memcpy(dims, samples[0]->dims, sizeof(int64_t) * (size_t)samples[0]->rank);
+    dims[0] = FLOW_BATCH;
+    seam_tensor *batch = seam_tensor_create(seam_tensor_dtype(samples[0]), (size_t)samples[0]->rank, dims, &err);
+    if (!batch) die(err.message);
+    size_t one = seam_tensor_nbytes(samples[0]);
+    for (int i = 0; i < FLOW_BATCH; i++) memcpy((char *)batch->data + one * (size_t)i, samples[0]->data, one);
+    if (seam_codec_encode(batch, input_name, &opt, &t, NULL, &err) != SEAM_OK) die(err.message);
+    seam_tensor_free(batch);
     Seam__V1__Tensor *inputs[1] = {&t};
     char *wanted[FLOW_WANTED];
-    for (int i = 0; i < FLOW_WANTED; i++) wanted[i] = (char *)"/stem/relu/Relu_output_0";
+    for (size_t i = 0; i < FLOW_WANTED; i++) wanted[i] = (char *)flow_wanted[i];
     Seam__V1__InferRequest rq = SEAM__V1__INFER_REQUEST__INIT;
     rq.model_name = model_name;
     rq.model_sha256.data = model_sha;
@@ -817,8 +834,10 @@ int main(int argc, char **argv) {
       remote += r.timing.remote;
       seam_tensor_free(r.out);
     }
-    /* Two frames were being computed when the signal came: they finish. */
-    CHECK(remote >= 2, "only %d frames the worker had read were answered", remote);
+    /* The frame being computed when the signal came finishes; those still
+     * queued for the model's one lane are answered UNAVAILABLE and finish
+     * on the device. */
+    CHECK(remote >= 1, "none of the frames the worker had read was answered");
     printf("  in-flight frames: %d answered by the draining worker, %d on the device\n", remote,
            4 - remote);
     /* The idle stream was ended by the worker: its next frame runs here. */
