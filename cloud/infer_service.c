@@ -238,6 +238,7 @@ static void finish_job(seam_cloud_job *base, int code, const char *message) {
     timings.queue_us = seam_cloud_us_between(j->received_ns, seam_cloud_now_ns());
     answer(j->svc, j->rq, j->method, j->received_ns, &timings, NULL, 0, &r);
   }
+  seam_cloud_job_release(&j->base);
   seam_grpc_complete(j->base.pending, &r);
   seam__v1__infer_request__free_unpacked(j->rq, NULL);
   free(j);

@@ -312,12 +312,20 @@ int main(int argc, char **argv) {
   int sig = wait_for_signal();
   fprintf(stderr, "seam-cloud event=stopping signal=%d\n", sig);
   seam_cloud_scheduler_drain(scheduler); /* queued requests: UNAVAILABLE; running ones go on */
-  seam_grpc_server_stop(server, DRAIN_MS);
+  bool grpc_released = seam_grpc_server_stop(server, DRAIN_MS);
   seam_cloud_scheduler_free(scheduler);
   seam_cloud_profiler_free(profiler);
   seam_cloud_repo_free(&repo);
   close(signal_pipe[0]);
   close(signal_pipe[1]);
+  if (!grpc_released) {
+    /* Everything of the worker's is released; gRPC's own clean-up is still
+     * waiting on a socket (see seam_grpc_server_stop): do not wait for it. */
+    fprintf(stderr, "seam-cloud event=stopped grpc_release=abandoned\n");
+    fflush(stdout);
+    fflush(stderr);
+    _exit(0);
+  }
   fprintf(stderr, "seam-cloud event=stopped\n");
   return 0;
 }

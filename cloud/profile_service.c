@@ -392,6 +392,7 @@ static void finish_job(seam_cloud_job *base, int code, const char *message) {
   }
   if (code != SEAM_RPC_OK) answer_failure(job->svc, job->rq, code, &e, &r);
   log_profile(job->svc, job, code, cached, profiled_us, &info, &r);
+  seam_cloud_job_release(&job->base);
   seam_grpc_complete(job->base.pending, &r);
   free_job(job);
 }

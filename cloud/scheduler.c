@@ -91,6 +91,7 @@ void seam_cloud_scheduler_submit(seam_cloud_scheduler *s, size_t i, seam_cloud_j
   }
   queue *q = &s->queues[i];
   seam_cloud_job *stale = NULL;
+  job->slot = NULL;
   pthread_mutex_lock(&q->lock);
   if (!fits(q, job)) take_stale(q, &stale);
   bool accepted = fits(q, job);
@@ -117,26 +118,45 @@ void seam_cloud_scheduler_submit(seam_cloud_scheduler *s, size_t i, seam_cloud_j
   }
 }
 
+/* A queue thread's record of the job it runs (on that thread's stack). */
+struct seam_cloud_job_slot {
+  queue *q;
+  bool released;
+};
+
+void seam_cloud_job_release(seam_cloud_job *job) {
+  struct seam_cloud_job_slot *slot = job ? job->slot : NULL;
+  if (!slot || slot->released) return;
+  pthread_mutex_lock(&slot->q->lock);
+  slot->q->idle++;
+  slot->released = true;
+  pthread_mutex_unlock(&slot->q->lock);
+}
+
 static void *queue_main(void *arg) {
   queue *q = arg;
   pthread_mutex_lock(&q->lock);
+  q->idle++;
   for (;;) {
-    q->idle++;
     while (!q->head && !atomic_load(&q->owner->draining)) pthread_cond_wait(&q->ready, &q->lock);
-    q->idle--;
     seam_cloud_job *j = q->head;
     if (!j) break; /* draining and nothing left */
     q->head = j->next;
     if (!q->head) q->tail = NULL;
     q->waiting--;
     q->waiting_bytes -= j->bytes;
+    q->idle--;
     pthread_mutex_unlock(&q->lock);
+    struct seam_cloud_job_slot slot = {q, false};
+    j->slot = &slot;
     const char *why = "";
     int code = atomic_load(&q->owner->draining) ? SEAM_RPC_UNAVAILABLE : stale_code(j, mono_ns(), &why);
     if (code == SEAM_RPC_UNAVAILABLE) why = "the worker is shutting down; nothing was computed";
-    j->fn(j, code, why);
+    j->fn(j, code, why); /* frees j */
     pthread_mutex_lock(&q->lock);
+    if (!slot.released) q->idle++;
   }
+  q->idle--;
   pthread_mutex_unlock(&q->lock);
   return NULL;
 }

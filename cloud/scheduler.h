@@ -38,7 +38,14 @@ struct seam_cloud_job {
   seam_grpc_pending *pending; /* abandoned requests are dropped */
   int64_t deadline_ns;        /* CLOCK_MONOTONIC; INT64_MAX: none */
   size_t bytes;               /* request bytes the job holds while it waits */
+  struct seam_cloud_job_slot *slot; /* the scheduler's, while a queue thread runs it */
 };
+
+/* Called by a job once its work is done, just before it sends its reply:
+ * from then on its thread counts as free, so a client that sends its next
+ * request as soon as it has the reply is not refused as busy. Harmless
+ * for a job that was refused or is called twice. */
+void seam_cloud_job_release(seam_cloud_job *job);
 
 typedef struct seam_cloud_queue_config {
   const char *name;         /* for messages: the model's name, "Profile" */

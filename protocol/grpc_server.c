@@ -468,8 +468,54 @@ fail_unstarted:
   return NULL;
 }
 
-void seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
-  if (!s) return;
+/* grpc_shutdown on its own thread, so that stop can bound the wait. */
+typedef struct grpc_release {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  bool done;
+} grpc_release;
+
+static void *release_grpc(void *arg) {
+  grpc_release *r = arg;
+  grpc_shutdown();
+  pthread_mutex_lock(&r->lock);
+  r->done = true;
+  pthread_cond_signal(&r->cond);
+  pthread_mutex_unlock(&r->lock);
+  return NULL;
+}
+
+/* True when grpc_shutdown returned within wait_ms (or ran on this thread
+ * because no thread could be started). The release record is static: a
+ * thread still running when this returns false must find it alive, and one
+ * server per process is stopped. */
+static bool release_grpc_within(int wait_ms) {
+  static grpc_release r = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+  pthread_t thread;
+  r.done = false;
+  if (pthread_create(&thread, NULL, release_grpc, &r) != 0) {
+    grpc_shutdown();
+    return true;
+  }
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  int64_t ns = (int64_t)until.tv_nsec + (int64_t)wait_ms * 1000000;
+  until.tv_sec += (time_t)(ns / 1000000000);
+  until.tv_nsec = (long)(ns % 1000000000);
+  pthread_mutex_lock(&r.lock);
+  int rc = 0;
+  while (!r.done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&r.cond, &r.lock, &until);
+  bool done = r.done;
+  pthread_mutex_unlock(&r.lock);
+  if (done)
+    pthread_join(thread, NULL);
+  else
+    pthread_detach(thread);
+  return done;
+}
+
+bool seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
+  if (!s) return true;
   atomic_store(&s->shutting_down, true);
   grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
   /* Open streams would keep the server alive: tell them to end. */
@@ -494,8 +540,8 @@ void seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
   for (int i = 0; i < s->n_threads; i++) pthread_join(s->threads[i], NULL);
   grpc_server_destroy(s->server);
   grpc_completion_queue_destroy(s->cq);
-  grpc_shutdown();
   server_free(s);
+  return release_grpc_within(SEAM_GRPC_RELEASE_WAIT_MS);
 }
 
 void seam_grpc_server_get_stats(seam_grpc_server *s, seam_grpc_server_stats *stats) {

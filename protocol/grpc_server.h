@@ -103,12 +103,13 @@ typedef struct seam_grpc_server_config {
 #define SEAM_GRPC_IDLE_TIMEOUT_MS_DEFAULT 300000
 #define SEAM_GRPC_MAX_STREAMS_DEFAULT 100
 #define SEAM_GRPC_MAX_UNSENT_REPLY_BYTES_DEFAULT ((size_t)256 << 20)
-/* Descriptors kept free for everything that is not a connection (model
+/* Descriptors kept free (a third of the limit when that is less) for
+ * everything that is not a connection (model
  * files, gRPC's own wakeup fds, logs) and for the connections one pass of
  * gRPC's accept loop takes before any is closed (the listen backlog is
  * lowered to SEAM_GRPC_LISTEN_BACKLOG to bound that pass). */
 #define SEAM_GRPC_FD_RESERVE 256
-#define SEAM_GRPC_LISTEN_BACKLOG 128
+#define SEAM_GRPC_LISTEN_BACKLOG 64
 
 /* Counters of the connection guard, for logs and tests. */
 typedef struct seam_grpc_server_stats {
@@ -132,8 +133,16 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *config, 
  * drain_ms), shuts the completion queue down, joins the threads, destroys
  * the server and releases gRPC. Open streams stop reading, finish the
  * messages they have read, send those replies and end: with OK when the
- * client had half-closed, otherwise with UNAVAILABLE. Accepts NULL. */
-void seam_grpc_server_stop(seam_grpc_server *server, int drain_ms);
+ * client had half-closed, otherwise with UNAVAILABLE. Accepts NULL.
+ *
+ * Returns false when gRPC's own release was still running after
+ * SEAM_GRPC_RELEASE_WAIT_MS: a write to a client that never read leaves
+ * gRPC's backup poller asleep for up to 10 s, and nothing of the worker's
+ * depends on it. The caller may then end the process with _exit once its
+ * own state is released and its logs flushed; returning from main would run
+ * gRPC's static destructors under that thread. */
+#define SEAM_GRPC_RELEASE_WAIT_MS 1000
+bool seam_grpc_server_stop(seam_grpc_server *server, int drain_ms);
 
 /* A snapshot of the connection guard's counters. */
 void seam_grpc_server_get_stats(seam_grpc_server *server, seam_grpc_server_stats *stats);

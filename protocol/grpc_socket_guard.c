@@ -49,6 +49,7 @@ struct seam_grpc_socket_guard {
   pthread_mutex_t lock;
   int max_connections;
   int fd_limit;
+  int reserve; /* SEAM_GRPC_FD_RESERVE, or a third of a smaller limit */
   /* Per descriptor number below fd_limit: the socket's inode while gRPC
    * holds it as a connection, 0 when free. A slot whose descriptor now
    * holds something else is stale (gRPC closed the connection). */
@@ -102,7 +103,7 @@ static void admit_connection(seam_grpc_socket_guard *g, int fd) {
   int64_t now = mono_ns();
   pthread_mutex_lock(&g->lock);
   const char *refuse = NULL;
-  if (fd < 0 || fd >= g->fd_limit - SEAM_GRPC_FD_RESERVE) {
+  if (fd < 0 || fd >= g->fd_limit - g->reserve) {
     refuse = "fd_limit";
   } else {
     /* The descriptor number was free: whatever the slot remembers is gone. */
@@ -185,6 +186,7 @@ seam_grpc_socket_guard *seam_grpc_socket_guard_create(int max_connections, FILE 
   /* A table slot per descriptor; past 2^20 the guard counts fewer slots. */
   if (limit == RLIM_INFINITY || limit > ((rlim_t)1 << 20)) limit = (rlim_t)1 << 20;
   g->fd_limit = (int)limit;
+  g->reserve = g->fd_limit / 3 < SEAM_GRPC_FD_RESERVE ? g->fd_limit / 3 : SEAM_GRPC_FD_RESERVE;
   g->conn_inode = calloc((size_t)g->fd_limit, sizeof *g->conn_inode);
   if (!g->conn_inode || pthread_mutex_init(&g->lock, NULL) != 0) {
     free(g->conn_inode);
@@ -211,7 +213,11 @@ grpc_arg seam_grpc_socket_guard_arg(seam_grpc_socket_guard *g) {
 bool seam_grpc_socket_guard_started(seam_grpc_socket_guard *g) {
   pthread_mutex_lock(&g->lock);
   int n = g->n_listeners;
-  for (int i = 0; i < n; i++) listen(g->listeners[i], SEAM_GRPC_LISTEN_BACKLOG);
+  /* One pass of gRPC's accept loop takes what the backlog holds (plus what
+   * arrives meanwhile) before any refused connection is closed: keep that
+   * well inside the reserve. */
+  int backlog = g->reserve / 4 < SEAM_GRPC_LISTEN_BACKLOG ? g->reserve / 4 : SEAM_GRPC_LISTEN_BACKLOG;
+  for (int i = 0; i < n; i++) listen(g->listeners[i], backlog > 1 ? backlog : 1);
   pthread_mutex_unlock(&g->lock);
   return n > 0;
 }

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <dirent.h>
 
 #include <openssl/evp.h>
 
@@ -36,6 +39,13 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
 
 int worker_start_logged(const char *exe, const char *repo, const char *const *extra,
                         const char *log_path, pid_t *pid, char *why, size_t why_size) {
+  worker_options o = {.log_path = log_path};
+  return worker_start_with(exe, repo, extra, &o, pid, why, why_size);
+}
+
+int worker_start_with(const char *exe, const char *repo, const char *const *extra, const worker_options *o,
+                      pid_t *pid, char *why, size_t why_size) {
+  const char *log_path = o ? o->log_path : NULL;
   const char *argv[32] = {exe, "--models", repo, "--listen", "127.0.0.1:0", "--threads", "2"};
   int argc = 7;
   for (int i = 0; extra && extra[i] && argc < 31; i++) argv[argc++] = extra[i];
@@ -53,6 +63,10 @@ int worker_start_logged(const char *exe, const char *repo, const char *const *ex
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
+    if (o && o->nofile > 0) {
+      struct rlimit rl = {(rlim_t)o->nofile, (rlim_t)o->nofile};
+      if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(126);
+    }
     execv(exe, (char *const *)argv);
     _exit(127);
   }
@@ -182,4 +196,28 @@ void worker_remove_repo(char *repo) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", repo);
   if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", repo);
   repo[0] = '\0';
+}
+
+long worker_status_kb(pid_t pid, const char *field) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  long kb = -1;
+  size_t n = strlen(field);
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, field, n) == 0 && line[n] == ':') kb = strtol(line + n + 1, NULL, 10);
+  if (f) fclose(f);
+  return kb;
+}
+
+int worker_fd_count(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
 }

@@ -23,6 +23,23 @@ int worker_start(const char *exe, const char *repo, const char *const *extra, pi
 int worker_start_logged(const char *exe, const char *repo, const char *const *extra,
                         const char *log_path, pid_t *pid, char *why, size_t why_size);
 
+/* How to start it: where its stderr goes (NULL: inherited) and a
+ * descriptor limit (soft and hard, 0: inherited). */
+typedef struct worker_options {
+  const char *log_path;
+  int nofile;
+} worker_options;
+
+/* worker_start with options (NULL: as worker_start). */
+int worker_start_with(const char *exe, const char *repo, const char *const *extra, const worker_options *o,
+                      pid_t *pid, char *why, size_t why_size);
+
+/* A field of /proc/PID/status in kB ("VmRSS", "VmHWM"); -1 when unknown. */
+long worker_status_kb(pid_t pid, const char *field);
+
+/* Open descriptors of a process; -1 when unknown. */
+int worker_fd_count(pid_t pid);
+
 /* SIGTERM, then waits up to timeout_s for the exit. Returns the exit status
  * (128 + the signal when a signal ended it; under the sanitizers a leak makes
  * it non-zero), or -1 when the worker had to be killed. *pid becomes -1. */
