@@ -156,20 +156,40 @@ static void yield_workers(pthreadpool_t pool, int64_t run_us) {
 /* Waits for a free lane and marks it busy; NULL (err filled) when the run
  * must stop first. The lowest free index is taken so that a lightly loaded
  * model keeps reusing the plans of its first lane. */
+static seam_engine_lane *free_lane(seam_engine *e) {
+  for (int i = 0; i < e->n_lanes; i++)
+    if (!e->lanes[i].busy) return &e->lanes[i];
+  return NULL;
+}
+
+static void unlink_waiter(seam_engine *e, seam_engine_waiter *w) {
+  seam_engine_waiter **at = &e->waiters;
+  while (*at && *at != w) at = &(*at)->next;
+  if (*at) *at = w->next;
+}
+
+/* Lanes go to runs in the order they asked: a caller that runs one model
+ * run after another (a profile) must not keep a lane from a request that
+ * waits beside it. */
 static seam_engine_lane *take_lane(seam_engine *e, const seam_run_options *run, seam_error *err) {
   pthread_mutex_lock(&e->lock);
+  seam_engine_lane *l = e->waiters ? NULL : free_lane(e);
+  if (l) {
+    l->busy = true;
+    pthread_mutex_unlock(&e->lock);
+    return l;
+  }
+  seam_engine_waiter me = {NULL};
+  seam_engine_waiter **tail = &e->waiters;
+  while (*tail) tail = &(*tail)->next;
+  *tail = &me;
   for (;;) {
-    for (int i = 0; i < e->n_lanes; i++) {
-      if (e->lanes[i].busy) continue;
-      e->lanes[i].busy = true;
-      pthread_mutex_unlock(&e->lock);
-      return &e->lanes[i];
-    }
+    if (e->waiters == &me && (l = free_lane(e)) != NULL) break;
+    if (run && seam_run_should_stop(run)) break;
     if (!run) {
       pthread_cond_wait(&e->lane_freed, &e->lock);
       continue;
     }
-    if (seam_run_should_stop(run)) break;
     /* The condition variable runs on CLOCK_REALTIME; the deadline is
      * monotonic: wait in short slices and look again. */
     struct timespec until;
@@ -179,15 +199,19 @@ static seam_engine_lane *take_lane(seam_engine *e, const seam_run_options *run, 
     until.tv_nsec = (long)(ns % 1000000000);
     pthread_cond_timedwait(&e->lane_freed, &e->lock, &until);
   }
+  unlink_waiter(e, &me);
+  if (l) l->busy = true;
+  /* The next waiter may now be first, and another lane may be free. */
+  pthread_cond_broadcast(&e->lane_freed);
   pthread_mutex_unlock(&e->lock);
-  seam_run_check_stop(run, "while waiting for a free lane (every lane of the model was busy)", err);
-  return NULL;
+  if (!l) seam_run_check_stop(run, "while waiting for a free lane (every lane of the model was busy)", err);
+  return l;
 }
 
 static void release_lane(seam_engine *e, seam_engine_lane *l) {
   pthread_mutex_lock(&e->lock);
   l->busy = false;
-  pthread_cond_signal(&e->lane_freed);
+  pthread_cond_broadcast(&e->lane_freed);
   pthread_mutex_unlock(&e->lock);
 }
 

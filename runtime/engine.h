@@ -22,9 +22,15 @@ typedef struct seam_engine_lane {
   bool busy;
 } seam_engine_lane;
 
+/* A run waiting for a lane, on its own stack; first in, first served. */
+typedef struct seam_engine_waiter {
+  struct seam_engine_waiter *next;
+} seam_engine_waiter;
+
 typedef struct seam_engine {
-  pthread_mutex_t lock; /* guards busy flags; plans own their arena */
+  pthread_mutex_t lock; /* guards busy flags and waiters; plans own their arena */
   pthread_cond_t lane_freed;
+  seam_engine_waiter *waiters;
   seam_engine_lane *lanes;
   int n_lanes;
   int threads; /* per lane */
