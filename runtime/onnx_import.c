@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "onnx/onnx.pb-c.h"
+#include "runtime/attr_types.h"
 #include "runtime/error.h"
 #include "runtime/name_map.h"
 #include "runtime/onnx_tensor.h"
@@ -179,6 +180,13 @@ static seam_status add_node(builder *b, const Onnx__NodeProto *np, int index, in
   if (!n->name || !n->op_type || !n->inputs || !n->outputs || !n->attrs)
     return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
   for (size_t i = 0; i < np->n_attribute; i++) {
+    /* A wrongly typed attribute would read as absent (its default): refuse it. */
+    const Onnx__AttributeProto *a = np->attribute[i];
+    seam_attr_type want = seam_attr_expected_type(n->op_type, opset, a->name ? a->name : "");
+    if (want && (int)a->type != (int)want)
+      return seam_fail(b->err, SEAM_ERR_INVALID_ARGUMENT, "node '%s' (%s): attribute '%s' is %s, expected %s",
+                       n->name, n->op_type, a->name, a->type ? seam_attr_type_name((seam_attr_type)a->type) : "untyped",
+                       seam_attr_type_name(want));
     seam_status st = copy_attr(b, &n->attrs[i], np->attribute[i]);
     n->n_attrs = (int)i + 1;
     if (st != SEAM_OK) return st;

@@ -165,6 +165,43 @@ static void test_external_data_stays_in_the_folder(void) {
   rmdir(outside);
 }
 
+/* An attribute of the wrong type used to read as absent (its default):
+ * strides given as FLOAT ran the Conv with stride 1. */
+static void test_wrongly_typed_attributes_refused(void) {
+  static const struct {
+    const char *op, *attr, *expected;
+    int type; /* 1 FLOAT, 2 INT, 7 INTS */
+  } cases[] = {
+      {"Conv", "strides", "INTS", 1}, {"Conv", "group", "INT", 1},        {"MaxPool", "kernel_shape", "INTS", 2},
+      {"Gemm", "transB", "INT", 1},   {"LeakyRelu", "alpha", "FLOAT", 2}, {"Transpose", "perm", "INTS", 2},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tb_model *b = tb_new(13);
+    int64_t xd[4] = {1, 2, 4, 4}, wd[4] = {2, 2, 1, 1};
+    tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, xd);
+    tb_init_random(b, "W", 4, wd, 1, -1.0f, 1.0f);
+    const char *inputs = strcmp(cases[i].op, "Conv") == 0 ? "X,W" : "X";
+    Onnx__NodeProto *n = tb_node(b, cases[i].op, "the_node", inputs, "Y");
+    if (strcmp(cases[i].op, "MaxPool") != 0) tb_attr_ints(b, n, "kernel_shape", 2, (int64_t[]){1, 1});
+    if (cases[i].type == 1) tb_attr_float(b, n, cases[i].attr, 2.0f);
+    else if (cases[i].type == 2) tb_attr_int(b, n, cases[i].attr, 2);
+    tb_output(b, "Y");
+    size_t size;
+    const void *bytes = tb_bytes(b, &size);
+    seam_error err = {0};
+    seam_model *m = seam_model_load_memory(bytes, size, NULL, &err);
+    CU_ASSERT_PTR_NULL(m);
+    seam_model_free(m);
+    CU_ASSERT_EQUAL(err.status, SEAM_ERR_INVALID_ARGUMENT);
+    char want[160];
+    snprintf(want, sizeof want, "node 'the_node' (%s): attribute '%s' is %s, expected %s", cases[i].op, cases[i].attr,
+             cases[i].type == 1 ? "FLOAT" : "INT", cases[i].expected);
+    if (!strstr(err.message, want)) fprintf(stderr, "\n  want \"%s\", got \"%s\"\n", want, err.message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, want));
+    tb_free(b);
+  }
+}
+
 static void test_corrupt_and_truncated_files(void) {
   seam_error err = {0};
   const char garbage[] = "this is not a protobuf \xff\xff\xff\xff\xff";
@@ -276,6 +313,7 @@ void seam_register_tests(void) {
       {"raw and typed initializers", test_raw_and_typed_initializers},
       {"external data", test_external_data},
       {"external data stays in the model folder", test_external_data_stays_in_the_folder},
+      {"wrongly typed attributes are refused", test_wrongly_typed_attributes_refused},
       {"corrupt and truncated files", test_corrupt_and_truncated_files},
       {"unsupported operator is named", test_unsupported_operator_is_named},
       {"dangling input and cycle", test_dangling_input_and_cycle},
