@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "runtime/executor.h"
 #include "runtime/macs.h"
 #include "runtime/model.h"
 #include "seam/seam.h"
@@ -20,19 +19,14 @@ static void print_value(const seam_value_info *info) {
   printf("]\n");
 }
 
-static void count_macs(void *user, const seam_node *n, const seam_tensor *const *in,
-                       seam_tensor *const *out) {
-  *(int64_t *)user += seam_node_macs(n, in, out);
-}
-
-/* Runs the model on zeros to learn every shape and count MACs. */
+/* MACs from the shapes every node infers (no kernel runs): symbolic input
+ * dimensions are 1 unless --dim names them. */
 static int64_t estimate_macs(const seam_model *m, char **dim_names, int64_t *dim_values, int n_dims,
                              seam_error *err) {
   const seam_graph *g = m->graph;
   seam_tensor **inputs = calloc((size_t)g->n_inputs + 1, sizeof *inputs);
-  seam_tensor **outputs = calloc((size_t)g->n_outputs + 1, sizeof *outputs);
   int64_t macs = -1, total = 0;
-  if (!inputs || !outputs) goto out;
+  if (!inputs) goto out;
   for (int i = 0; i < g->n_inputs; i++) {
     const seam_value *v = &g->values[g->inputs[i]];
     int64_t dims[SEAM_MAX_RANK];
@@ -41,19 +35,15 @@ static int64_t estimate_macs(const seam_model *m, char **dim_names, int64_t *dim
       for (int k = 0; k < n_dims; k++)
         if (v->dim_names[d] && strcmp(v->dim_names[d], dim_names[k]) == 0) dims[d] = dim_values[k];
     }
-    if (!(inputs[i] = seam_tensor_create(v->dtype ? v->dtype : SEAM_DTYPE_FLOAT32,
-                                         (size_t)(v->rank > 0 ? v->rank : 0), dims, err)))
+    if (!(inputs[i] = seam_tensor_new_shell()) ||
+        seam_tensor_set_shape(inputs[i], v->dtype ? v->dtype : SEAM_DTYPE_FLOAT32, v->rank > 0 ? v->rank : 0, dims,
+                              err) != SEAM_OK)
       goto out;
   }
-  seam_node_observer obs = {.after_node = count_macs, .user = &total};
-  if (seam_graph_execute(g, g->n_inputs, g->inputs, (const seam_tensor *const *)inputs, g->n_outputs,
-                         g->outputs, outputs, &obs, err) == SEAM_OK)
-    macs = total;
+  if (seam_graph_macs(g, (const seam_tensor *const *)inputs, &total, err) == SEAM_OK) macs = total;
 out:
   for (int i = 0; inputs && i < g->n_inputs; i++) seam_tensor_free(inputs[i]);
-  for (int i = 0; outputs && i < g->n_outputs; i++) seam_tensor_free(outputs[i]);
   free(inputs);
-  free(outputs);
   return macs;
 }
 

@@ -13,14 +13,14 @@ static bool all_inputs_constant(const seam_graph *g, const seam_node *n) {
 }
 
 void seam_drop_unread_constants(seam_graph *g) {
-  for (int v = 0; v < g->n_values; v++) {
-    bool is_output = false;
-    for (int o = 0; o < g->n_outputs; o++) is_output |= g->outputs[o] == v;
-    if (g->values[v].constant && g->values[v].n_consumers == 0 && !is_output) {
+  /* Graph outputs keep theirs: mark them with a reader for the sweep. */
+  for (int o = 0; o < g->n_outputs; o++) g->values[g->outputs[o]].n_consumers++;
+  for (int v = 0; v < g->n_values; v++)
+    if (g->values[v].constant && g->values[v].n_consumers == 0) {
       seam_tensor_free(g->values[v].constant);
       g->values[v].constant = NULL;
     }
-  }
+  for (int o = 0; o < g->n_outputs; o++) g->values[g->outputs[o]].n_consumers--;
 }
 
 seam_status seam_fold_constants(seam_graph *g, seam_error *err) { return seam_fold_constants_except(g, NULL, err); }

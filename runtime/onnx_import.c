@@ -5,13 +5,16 @@
 #include <string.h>
 
 #include "onnx/onnx.pb-c.h"
+#include "runtime/attr_types.h"
 #include "runtime/error.h"
+#include "runtime/name_map.h"
 #include "runtime/onnx_tensor.h"
 #include "runtime/ops/op.h"
 
 typedef struct builder {
   seam_graph *g;
   int cap_values;
+  seam_name_map names; /* value name → index */
   seam_error *err;
 } builder;
 
@@ -25,7 +28,7 @@ static char *dup_str(const char *s) {
 
 /* Index of the value named name, created when absent; -1 on no memory. */
 static int intern_value(builder *b, const char *name) {
-  int v = seam_graph_find_value(b->g, name);
+  int v = seam_name_map_get(&b->names, name);
   if (v >= 0) return v;
   if (b->g->n_values == b->cap_values) {
     int cap = b->cap_values ? b->cap_values * 2 : 64;
@@ -39,7 +42,10 @@ static int intern_value(builder *b, const char *name) {
   val->name = dup_str(name);
   val->rank = -1;
   val->producer = -1;
-  if (!val->name) return -1;
+  if (!val->name || !seam_name_map_put(&b->names, val->name, b->g->n_values)) {
+    free(val->name);
+    return -1;
+  }
   return b->g->n_values++;
 }
 
@@ -174,6 +180,13 @@ static seam_status add_node(builder *b, const Onnx__NodeProto *np, int index, in
   if (!n->name || !n->op_type || !n->inputs || !n->outputs || !n->attrs)
     return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
   for (size_t i = 0; i < np->n_attribute; i++) {
+    /* A wrongly typed attribute would read as absent (its default): refuse it. */
+    const Onnx__AttributeProto *a = np->attribute[i];
+    seam_attr_type want = seam_attr_expected_type(n->op_type, opset, a->name ? a->name : "");
+    if (want && (int)a->type != (int)want)
+      return seam_fail(b->err, SEAM_ERR_INVALID_ARGUMENT, "node '%s' (%s): attribute '%s' is %s, expected %s",
+                       n->name, n->op_type, a->name, a->type ? seam_attr_type_name((seam_attr_type)a->type) : "untyped",
+                       seam_attr_type_name(want));
     seam_status st = copy_attr(b, &n->attrs[i], np->attribute[i]);
     n->n_attrs = (int)i + 1;
     if (st != SEAM_OK) return st;
@@ -196,21 +209,30 @@ static seam_status add_node(builder *b, const Onnx__NodeProto *np, int index, in
   return SEAM_OK;
 }
 
-/* Kahn's algorithm: ONNX asks for sorted nodes but not every exporter obliges. */
+/* Kahn's algorithm: ONNX asks for sorted nodes but not every exporter obliges.
+ * Linear in nodes + edges: every value lists the nodes that read it. */
 static seam_status sort_nodes(builder *b) {
   seam_graph *g = b->g;
-  int nn = g->n_nodes;
+  int nn = g->n_nodes, nv = g->n_values;
   int *pending = calloc((size_t)nn + 1, sizeof(int)), *order = malloc(sizeof(int) * ((size_t)nn + 1));
+  /* The readers of value v are readers[start[v]] .. readers[start[v + 1] - 1]. */
+  int *start = calloc((size_t)nv + 2, sizeof(int)), *readers = NULL;
   seam_node *sorted = malloc(sizeof *sorted * ((size_t)nn + 1));
   seam_status st = SEAM_OK;
-  if (!pending || !order || !sorted) {
-    st = seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
-    goto out;
-  }
+  if (!pending || !order || !start || !sorted) goto no_memory;
   for (int i = 0; i < nn; i++)
     for (int k = 0; k < g->nodes[i].n_inputs; k++) {
       int v = g->nodes[i].inputs[k];
-      if (v >= 0 && g->values[v].producer >= 0) pending[i]++;
+      if (v < 0 || g->values[v].producer < 0) continue;
+      pending[i]++;
+      start[v + 2]++;
+    }
+  for (int v = 0; v < nv; v++) start[v + 2] += start[v + 1];
+  if (!(readers = malloc(sizeof(int) * ((size_t)start[nv + 1] + 1)))) goto no_memory;
+  for (int i = 0; i < nn; i++) /* start[v + 1] advances while v's readers are filled in */
+    for (int k = 0; k < g->nodes[i].n_inputs; k++) {
+      int v = g->nodes[i].inputs[k];
+      if (v >= 0 && g->values[v].producer >= 0) readers[start[v + 1]++] = i;
     }
   int head = 0, tail = 0;
   for (int i = 0; i < nn; i++)
@@ -220,9 +242,8 @@ static seam_status sort_nodes(builder *b) {
     for (int k = 0; k < n->n_outputs; k++) {
       int v = n->outputs[k];
       if (v < 0) continue;
-      for (int j = 0; j < nn; j++)
-        for (int q = 0; q < g->nodes[j].n_inputs; q++)
-          if (g->nodes[j].inputs[q] == v && --pending[j] == 0) order[tail++] = j;
+      for (int r = start[v]; r < start[v + 1]; r++)
+        if (--pending[readers[r]] == 0) order[tail++] = readers[r];
     }
   }
   if (tail != nn) {
@@ -239,9 +260,14 @@ static seam_status sort_nodes(builder *b) {
   free(g->nodes);
   g->nodes = sorted;
   sorted = NULL;
+  goto out;
+no_memory:
+  st = seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
 out:
   free(pending);
   free(order);
+  free(start);
+  free(readers);
   free(sorted);
   return st;
 }
@@ -284,24 +310,28 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
     if ((st = add_node(b, gp->node[i], (int)i, opset)) != SEAM_OK) return st;
   }
   for (size_t i = 0; i < gp->n_value_info; i++) {
-    int v = seam_graph_find_value(g, gp->value_info[i]->name ? gp->value_info[i]->name : "");
+    int v = seam_name_map_get(&b->names, gp->value_info[i]->name ? gp->value_info[i]->name : "");
     if (v >= 0 && !g->values[v].constant) read_type(&g->values[v], gp->value_info[i]);
   }
   for (size_t i = 0; i < gp->n_output; i++) {
-    int v = seam_graph_find_value(g, gp->output[i]->name ? gp->output[i]->name : "");
+    int v = seam_name_map_get(&b->names, gp->output[i]->name ? gp->output[i]->name : "");
     if (v < 0) return seam_fail(b->err, SEAM_ERR_PARSE, "graph output '%s' is never produced", gp->output[i]->name);
     if ((st = check_tensor_type(b, gp->output[i], "output")) != SEAM_OK) return st;
     if (!g->values[v].constant) read_type(&g->values[v], gp->output[i]);
     g->outputs[g->n_outputs++] = v;
   }
   /* Every value read must come from somewhere. */
+  bool *is_input = calloc((size_t)g->n_values + 1, 1);
+  if (!is_input) return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
+  for (int i = 0; i < g->n_inputs; i++) is_input[g->inputs[i]] = true;
   for (int v = 0; v < g->n_values; v++) {
     seam_value *val = &g->values[v];
-    bool is_input = false;
-    for (int i = 0; i < g->n_inputs; i++) is_input |= g->inputs[i] == v;
-    if (!val->constant && val->producer < 0 && !is_input)
+    if (!val->constant && val->producer < 0 && !is_input[v]) {
+      free(is_input);
       return seam_fail(b->err, SEAM_ERR_PARSE, "tensor '%s' is read but nothing produces it", val->name);
+    }
   }
+  free(is_input);
   if ((st = sort_nodes(b)) != SEAM_OK) return st;
   for (int i = 0; i < g->n_nodes; i++)
     for (int k = 0; k < g->nodes[i].n_inputs; k++)
@@ -319,6 +349,7 @@ seam_graph *seam_onnx_import(const void *bytes, size_t size, const char *base_di
   builder b = {.g = calloc(1, sizeof(seam_graph)), .err = err};
   seam_status st = b.g ? build(&b, m, base_dir) : seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   onnx__model_proto__free_unpacked(m, &seam_onnx_padded_allocator);
+  seam_name_map_clear(&b.names);
   if (st != SEAM_OK) {
     seam_graph_free(b.g);
     return NULL;

@@ -6,51 +6,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/error.h"
 
-void *seam_read_file(const char *path, size_t *size, seam_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    seam_fail(err, SEAM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    return NULL;
+/* A non-negative decimal number of an external data entry; false otherwise. */
+static bool parse_size(const char *text, long long *out) {
+  if (!*text) return false;
+  long long v = 0;
+  for (const char *c = text; *c; c++) {
+    if (*c < '0' || *c > '9' || v > (LLONG_MAX - 9) / 10) return false;
+    v = v * 10 + (*c - '0');
   }
-  void *buf = NULL;
-  long len = -1;
-  if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
-  if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    seam_fail(err, SEAM_ERR_IO, "cannot read '%s': not a regular file", path);
-    goto out;
-  }
-  buf = malloc(len > 0 ? (size_t)len : 1);
-  if (!buf) {
-    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading '%s' (%ld bytes)", path, len);
-    goto out;
-  }
-  if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-    seam_fail(err, SEAM_ERR_IO, "short read on '%s'", path);
-    free(buf);
-    buf = NULL;
-    goto out;
-  }
-  *size = (size_t)len;
-out:
-  fclose(f);
-  return buf;
+  *out = v;
+  return true;
 }
 
-/* External data: the location is relative to the model's folder and must not
- * climb out of it. */
-static seam_status read_external(const Onnx__TensorProto *p, const char *base_dir, void *dst,
-                                 size_t nbytes, seam_error *err) {
+/* External data: the location is relative to the model's folder and must
+ * stay in it once every symlink is resolved; the file must be a regular one
+ * holding offset + nbytes bytes. Checked before the tensor is allocated.
+ * On success *fd is open on the file and *offset is where the data starts. */
+static seam_status open_external(const Onnx__TensorProto *p, const char *base_dir, size_t nbytes, int *fd,
+                                 long long *offset, char *path, size_t path_size, seam_error *err) {
   const char *location = NULL;
-  long long offset = 0, length = -1;
+  long long length = -1;
+  *offset = 0;
+  *fd = -1;
   for (size_t i = 0; i < p->n_external_data; i++) {
     const Onnx__StringStringEntryProto *e = p->external_data[i];
     if (!e->key || !e->value) continue;
-    if (strcmp(e->key, "location") == 0) location = e->value;
-    else if (strcmp(e->key, "offset") == 0) offset = strtoll(e->value, NULL, 10);
-    else if (strcmp(e->key, "length") == 0) length = strtoll(e->value, NULL, 10);
+    if (strcmp(e->key, "location") == 0) {
+      location = e->value;
+    } else if ((strcmp(e->key, "offset") == 0 && !parse_size(e->value, offset)) ||
+               (strcmp(e->key, "length") == 0 && !parse_size(e->value, &length))) {
+      return seam_fail(err, SEAM_ERR_PARSE, "external data %s '%s' is not a byte count", e->key, e->value);
+    }
   }
   if (!location || !*location)
     return seam_fail(err, SEAM_ERR_PARSE, "external data without a location");
@@ -60,20 +51,36 @@ static seam_status read_external(const Onnx__TensorProto *p, const char *base_di
   if (location[0] == '/' || strstr(location, ".."))
     return seam_fail(err, SEAM_ERR_PARSE, "external data location '%s' leaves the model folder",
                      location);
-  if (offset < 0 || (length >= 0 && (size_t)length != nbytes))
+  if (length >= 0 && (size_t)length != nbytes)
     return seam_fail(err, SEAM_ERR_PARSE,
                      "external data '%s': length %lld does not match the %zu bytes of its dims",
                      location, length, nbytes);
-  char path[PATH_MAX];
-  if (snprintf(path, sizeof path, "%s/%s", base_dir, location) >= (int)sizeof path)
+  if (snprintf(path, path_size, "%s/%s", base_dir, location) >= (int)path_size)
     return seam_fail(err, SEAM_ERR_IO, "external data path too long");
-  FILE *f = fopen(path, "rb");
-  if (!f) return seam_fail(err, SEAM_ERR_IO, "cannot open external data '%s': %s", path, strerror(errno));
+  uint64_t file_size;
+  if ((*fd = seam_open_regular(path, "external data", &file_size, err)) < 0) return err ? err->status : SEAM_ERR_IO;
+  /* The name stays inside the folder; a symlink in it may still point out.
+   * Resolve both, and make sure the file opened is the one resolved. */
+  char real_dir[PATH_MAX], real_file[PATH_MAX];
+  struct stat opened, resolved;
   seam_status st = SEAM_OK;
-  if (fseek(f, (long)offset, SEEK_SET) != 0 || fread(dst, 1, nbytes, f) != nbytes)
-    st = seam_fail(err, SEAM_ERR_PARSE, "external data '%s' is shorter than offset %lld + %zu bytes",
-                   path, offset, nbytes);
-  fclose(f);
+  if (!realpath(base_dir, real_dir) || !realpath(path, real_file)) {
+    st = seam_fail(err, SEAM_ERR_IO, "cannot resolve external data '%s': %s", path, strerror(errno));
+  } else if (strncmp(real_file, real_dir, strlen(real_dir)) != 0 ||
+             (real_file[strlen(real_dir)] != '/' && strcmp(real_dir, "/") != 0)) {
+    st = seam_fail(err, SEAM_ERR_PARSE, "external data '%s' resolves to '%s', outside the model folder '%s'", path,
+                   real_file, real_dir);
+  } else if (fstat(*fd, &opened) != 0 || stat(real_file, &resolved) != 0 || opened.st_dev != resolved.st_dev ||
+             opened.st_ino != resolved.st_ino) {
+    st = seam_fail(err, SEAM_ERR_IO, "external data '%s' changed while it was opened", path);
+  } else if ((uint64_t)*offset > file_size || nbytes > file_size - (uint64_t)*offset) {
+    st = seam_fail(err, SEAM_ERR_PARSE, "external data '%s' has %llu bytes, fewer than offset %lld + %zu bytes",
+                   path, (unsigned long long)file_size, *offset, nbytes);
+  }
+  if (st != SEAM_OK) {
+    close(*fd);
+    *fd = -1;
+  }
   return st;
 }
 
@@ -185,9 +192,17 @@ seam_tensor *seam_tensor_from_onnx(const Onnx__TensorProto *p, const char *base_
               (long long)t->count);
     goto fail;
   }
-  if (seam_tensor_alloc(t, err) != SEAM_OK) goto fail;
   if (external) {
-    if (read_external(p, base_dir, t->data, nbytes, err) != SEAM_OK) goto fail;
+    int fd;
+    long long offset;
+    char path[PATH_MAX];
+    if (open_external(p, base_dir, nbytes, &fd, &offset, path, sizeof path, err) != SEAM_OK) goto fail;
+    seam_status st = seam_tensor_alloc(t, err);
+    if (st == SEAM_OK) st = seam_read_exact(fd, path, (uint64_t)offset, t->data, nbytes, err);
+    close(fd);
+    if (st != SEAM_OK) goto fail;
+  } else if (seam_tensor_alloc(t, err) != SEAM_OK) {
+    goto fail;
   } else if (p->has_raw_data) {
     if (nbytes) memcpy(t->data, p->raw_data.data, nbytes); /* ONNX raw data is little-endian, as are seam's targets */
   } else if (copy_typed(p, t, err) != SEAM_OK) {

@@ -3,6 +3,7 @@
 #define SEAM_RUNTIME_ONNX_TENSOR_H
 
 #include "onnx/onnx.pb-c.h"
+#include "runtime/file_io.h"
 #include "runtime/tensor.h"
 
 /* Reads every storage form exporters use: raw_data, the typed repeated
@@ -23,8 +24,5 @@ seam_tensor *seam_tensor_adopt_onnx(Onnx__TensorProto *p, const char *base_dir, 
 
 /* Parses a serialized TensorProto (the conformance data's .pb files). */
 seam_tensor *seam_tensor_from_onnx_bytes(const void *bytes, size_t size, seam_error *err);
-
-/* Reads a whole file into memory; *size gets its length. Caller frees. */
-void *seam_read_file(const char *path, size_t *size, seam_error *err);
 
 #endif

@@ -13,13 +13,16 @@
 
 #include "runtime/error.h"
 #include "runtime/fold.h"
+#include "runtime/name_map.h"
 #include "runtime/ops/op.h"
 
 typedef struct opt {
   seam_graph *g;
   bool *dead_node;  /* g->n_nodes entries (no pass adds nodes) */
   bool *dead_value; /* value_cap entries; grows with added constants */
+  bool *is_output;  /* value_cap entries: a graph output */
   int value_cap;
+  seam_name_map taken; /* every value name and removed name, for fresh names */
   seam_error *err;
 } opt;
 
@@ -33,11 +36,7 @@ static bool is_one_of(const seam_node *n, const char *const *ops) {
   return false;
 }
 
-static bool is_graph_output(const seam_graph *g, int v) {
-  for (int o = 0; o < g->n_outputs; o++)
-    if (g->outputs[o] == v) return true;
-  return false;
-}
+static bool is_graph_output(const opt *o, int v) { return o->is_output[v]; }
 
 static seam_status no_memory(opt *o) {
   return seam_fail(o->err, SEAM_ERR_NO_MEMORY, "out of memory during graph optimization");
@@ -53,14 +52,17 @@ __attribute__((format(printf, 4, 5))) static seam_status record_removed(opt *o, 
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  seam_removed_value *r = realloc(g->removed, sizeof *r * (size_t)(g->n_removed + 1));
-  if (!r) return no_memory(o);
-  g->removed = r;
-  seam_removed_value *e = &r[g->n_removed];
+  /* The array grows only here, to powers of two. */
+  if ((g->n_removed & (g->n_removed - 1)) == 0) {
+    seam_removed_value *r = realloc(g->removed, sizeof *r * (size_t)(g->n_removed ? 2 * g->n_removed : 1));
+    if (!r) return no_memory(o);
+    g->removed = r;
+  }
+  seam_removed_value *e = &g->removed[g->n_removed];
   e->name = strdup(g->values[v].name);
   e->same_as = same_as ? strdup(same_as) : NULL;
   e->reason = strdup(reason);
-  if (!e->name || (same_as && !e->same_as) || !e->reason) {
+  if (!e->name || (same_as && !e->same_as) || !e->reason || !seam_name_map_put(&o->taken, e->name, 0)) {
     free(e->name);
     free(e->same_as);
     free(e->reason);
@@ -91,16 +93,6 @@ static void set_input(opt *o, seam_node *n, int k, int v) {
   if (v >= 0) o->g->values[v].n_consumers++;
 }
 
-/* Every live reader of value from reads value to instead. */
-static void rewire_readers(opt *o, int from, int to) {
-  seam_graph *g = o->g;
-  for (int i = 0; i < g->n_nodes; i++) {
-    if (o->dead_node[i]) continue;
-    for (int k = 0; k < g->nodes[i].n_inputs; k++)
-      if (g->nodes[i].inputs[k] == from) set_input(o, &g->nodes[i], k, to);
-  }
-}
-
 /* Makes sure node n has at least count input slots (new ones omitted). */
 static seam_status ensure_inputs(opt *o, seam_node *n, int count) {
   if (n->n_inputs >= count) return SEAM_OK;
@@ -113,9 +105,7 @@ static seam_status ensure_inputs(opt *o, seam_node *n, int count) {
 }
 
 /* True when a name is neither a value nor a removed name. */
-static bool name_is_free(const seam_graph *g, const char *name) {
-  return seam_graph_find_value(g, name) < 0 && !seam_graph_find_removed(g, name);
-}
+static bool name_is_free(const opt *o, const char *name) { return seam_name_map_get(&o->taken, name) < 0; }
 
 /* Adds a constant value named base + suffix (made unique) holding t, and
  * returns its index, or -1 (t freed) when out of memory. */
@@ -125,19 +115,21 @@ static int add_constant(opt *o, const char *base, const char *suffix, seam_tenso
   char *name = malloc(size);
   if (!name) goto fail;
   snprintf(name, size, "%s%s", base, suffix);
-  for (int n = 2; !name_is_free(g, name); n++) snprintf(name, size, "%s%s_%d", base, suffix, n);
-  if (g->n_values + 1 > o->value_cap) {
+  for (int n = 2; !name_is_free(o, name); n++) snprintf(name, size, "%s%s_%d", base, suffix, n);
+  if (g->n_values + 1 > o->value_cap) { /* value_cap is also the capacity of g->values */
     int cap = 2 * o->value_cap + 8;
-    bool *dead = realloc(o->dead_value, (size_t)cap);
-    if (!dead) goto fail;
-    memset(dead + o->value_cap, 0, (size_t)(cap - o->value_cap));
-    o->dead_value = dead;
+    bool *dead = realloc(o->dead_value, (size_t)cap), *out = dead ? realloc(o->is_output, (size_t)cap) : NULL;
+    if (dead) o->dead_value = dead;
+    if (out) o->is_output = out;
+    seam_value *values = out ? realloc(g->values, sizeof *values * (size_t)cap) : NULL;
+    if (!values) goto fail;
+    g->values = values;
+    memset(o->dead_value + o->value_cap, 0, (size_t)(cap - o->value_cap));
+    memset(o->is_output + o->value_cap, 0, (size_t)(cap - o->value_cap));
     o->value_cap = cap;
   }
-  seam_value *values = realloc(g->values, sizeof *values * (size_t)(g->n_values + 1));
-  if (!values) goto fail;
-  g->values = values;
-  seam_value *v = &values[g->n_values];
+  if (!seam_name_map_put(&o->taken, name, 0)) goto fail;
+  seam_value *v = &g->values[g->n_values];
   memset(v, 0, sizeof *v);
   v->name = name;
   v->dtype = t->dtype;
@@ -163,7 +155,8 @@ static bool has_input(const seam_node *n, int k) { return k < n->n_inputs && n->
 
 /* ---- pass 1: Identity and inference Dropout ---- */
 
-static bool dropout_at_inference(const seam_graph *g, const seam_node *n) {
+static bool dropout_at_inference(const opt *o, const seam_node *n) {
+  const seam_graph *g = o->g;
   if (n->opset >= 12 && has_input(n, 2)) {
     const seam_tensor *t = g->values[n->inputs[2]].constant;
     if (!t || t->dtype != SEAM_DTYPE_BOOL || t->count != 1 || seam_tensor_get_i64(t, 0) != 0)
@@ -171,37 +164,47 @@ static bool dropout_at_inference(const seam_graph *g, const seam_node *n) {
   }
   if (n->n_outputs > 1 && n->outputs[1] >= 0) { /* the mask must be unused */
     int mask = n->outputs[1];
-    if (g->values[mask].n_consumers > 0 || is_graph_output(g, mask)) return false;
+    if (g->values[mask].n_consumers > 0 || is_graph_output(o, mask)) return false;
   }
   return true;
 }
 
+/* One walk in topological order: a node first reads through the
+ * passthroughs already dropped (alias[v] is the value v stands for), then,
+ * if it is one itself, its output becomes an alias of its input. */
 static seam_status drop_passthrough(opt *o) {
   seam_graph *g = o->g;
-  seam_status st;
-  for (int i = 0; i < g->n_nodes; i++) {
+  seam_status st = SEAM_OK;
+  int *alias = malloc(sizeof(int) * ((size_t)g->n_values + 1));
+  if (!alias) return no_memory(o);
+  for (int v = 0; v < g->n_values; v++) alias[v] = -1;
+  for (int i = 0; i < g->n_nodes && st == SEAM_OK; i++) {
     seam_node *n = &g->nodes[i];
-    if (o->dead_node[i] || n->n_inputs < 1 || n->n_outputs < 1) continue;
+    if (o->dead_node[i]) continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0 && alias[n->inputs[k]] >= 0) set_input(o, n, k, alias[n->inputs[k]]);
+    if (n->n_inputs < 1 || n->n_outputs < 1) continue;
     bool identity = is_op(n, "Identity");
-    if (!identity && !(is_op(n, "Dropout") && dropout_at_inference(g, n))) continue;
+    if (!identity && !(is_op(n, "Dropout") && dropout_at_inference(o, n))) continue;
     int x = n->inputs[0], y = n->outputs[0];
     /* A graph output keeps its name, so its node stays. */
-    if (x < 0 || y < 0 || is_graph_output(g, y)) continue;
+    if (x < 0 || y < 0 || is_graph_output(o, y)) continue;
     if ((st = record_removed(o, y, g->values[x].name, "%s '%s'",
                              identity ? "Identity" : "Dropout at inference", n->name)) != SEAM_OK)
-      return st;
+      break;
     if (!identity && n->n_outputs > 1 && n->outputs[1] >= 0) {
       if ((st = record_removed(o, n->outputs[1], NULL,
                                "the mask of Dropout '%s', which is not run at inference",
                                n->name)) != SEAM_OK)
-        return st;
+        break;
       kill_value(o, n->outputs[1]);
     }
-    rewire_readers(o, y, x);
+    alias[y] = x;
     kill_node(o, i);
     kill_value(o, y);
   }
-  return SEAM_OK;
+  free(alias);
+  return st;
 }
 
 /* ---- pass 2: BatchNormalization folded into Conv / ConvTranspose / Gemm ---- */
@@ -387,7 +390,7 @@ static seam_status fold_batch_norms(opt *o) {
     if (p < 0 || o->dead_node[p]) continue;
     const seam_node *pn = &g->nodes[p];
     if (!is_one_of(pn, hosts) || pn->n_outputs != 1 || pn->outputs[0] != x ||
-        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(g, x))
+        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(o, x))
       continue;
     seam_status st = fold_one_batch_norm(o, i, p);
     if (st != SEAM_OK) return st;
@@ -406,7 +409,7 @@ static seam_status rewrite_hard_swish(opt *o) {
     if (o->dead_node[i] || !is_op(n, "Mul") || n->n_inputs != 2 || n->n_attrs != 0) continue;
     for (int slot = 0; slot < 2; slot++) {
       int h = n->inputs[slot], x = n->inputs[1 - slot];
-      if (h < 0 || x < 0 || g->values[h].n_consumers != 1 || is_graph_output(g, h)) continue;
+      if (h < 0 || x < 0 || g->values[h].n_consumers != 1 || is_graph_output(o, h)) continue;
       int hp = g->values[h].producer;
       if (hp < 0 || o->dead_node[hp]) continue;
       const seam_node *hs = &g->nodes[hp];
@@ -524,7 +527,7 @@ static seam_status fuse_activations(opt *o) {
     if (p < 0 || o->dead_node[p] || dt[x] != SEAM_DTYPE_FLOAT32) continue;
     seam_node *pn = &g->nodes[p];
     if (!is_one_of(pn, hosts) || pn->n_outputs < 1 || pn->outputs[0] != x ||
-        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(g, x))
+        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(o, x))
       continue;
     if ((st = record_removed(o, x, NULL,
                              "activation '%s' ('%s') was fused into %s '%s', which now produces '%s'",
@@ -605,7 +608,7 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
   const seam_node *qn = &g->nodes[qi];
   if (qn->n_outputs != 1 || qn->outputs[0] < 0 || !per_tensor_qparams(g, qn)) return SEAM_OK;
   int y_f = qn->inputs[0];
-  if (g->values[y_f].n_consumers != 1 || is_graph_output(g, y_f) || g->values[y_f].producer < 0) return SEAM_OK;
+  if (g->values[y_f].n_consumers != 1 || is_graph_output(o, y_f) || g->values[y_f].producer < 0) return SEAM_OK;
   int act_node = -1, host = g->values[y_f].producer, a_f = y_f;
   if (o->dead_node[host]) return SEAM_OK;
   seam_activation act = {.kind = SEAM_ACT_NONE, .min = -INFINITY, .max = INFINITY};
@@ -613,7 +616,7 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
     if (!activation_of(g, &g->nodes[host], &act) || act.kind != SEAM_ACT_CLAMP) return SEAM_OK;
     act_node = host;
     a_f = g->nodes[host].inputs[0];
-    if (a_f < 0 || g->values[a_f].n_consumers != 1 || is_graph_output(g, a_f)) return SEAM_OK;
+    if (a_f < 0 || g->values[a_f].n_consumers != 1 || is_graph_output(o, a_f)) return SEAM_OK;
     host = g->values[a_f].producer;
     if (host < 0 || o->dead_node[host]) return SEAM_OK;
   }
@@ -719,7 +722,7 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
   for (int j = 0; j < 3; j++) {
     if (dqs[j] < 0 || o->dead_node[dqs[j]]) continue;
     int v = g->nodes[dqs[j]].outputs[0];
-    if (v < 0 || g->values[v].n_consumers > 0 || is_graph_output(g, v)) continue;
+    if (v < 0 || g->values[v].n_consumers > 0 || is_graph_output(o, v)) continue;
     if ((st = record_removed(o, v, NULL, "quantized into %s '%s'", new_op, g->nodes[host].name)) != SEAM_OK)
       return st;
     kill_node(o, dqs[j]);
@@ -806,34 +809,57 @@ static seam_status compact(opt *o) {
   return SEAM_OK;
 }
 
+/* The bookkeeping every pass shares; false when out of memory. */
+static bool opt_init(opt *o, seam_graph *g, seam_error *err) {
+  memset(o, 0, sizeof *o);
+  o->g = g;
+  o->err = err;
+  o->value_cap = g->n_values;
+  o->dead_node = calloc((size_t)g->n_nodes + 1, 1);
+  o->dead_value = calloc((size_t)o->value_cap + 1, 1);
+  o->is_output = calloc((size_t)o->value_cap + 1, 1);
+  if (!o->dead_node || !o->dead_value || !o->is_output) return false;
+  for (int i = 0; i < g->n_outputs; i++) o->is_output[g->outputs[i]] = true;
+  for (int v = 0; v < g->n_values; v++)
+    if (!seam_name_map_put(&o->taken, g->values[v].name, 0)) return false;
+  for (int i = 0; i < g->n_removed; i++)
+    if (!seam_name_map_put(&o->taken, g->removed[i].name, 0)) return false;
+  return true;
+}
+
+static void opt_free(opt *o) {
+  free(o->dead_node);
+  free(o->dead_value);
+  free(o->is_output);
+  seam_name_map_clear(&o->taken);
+}
+
 seam_status seam_optimize_graph(seam_graph *g, seam_error *err) {
   if (!g) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "graph is NULL");
-  opt o = {.g = g, .value_cap = g->n_values + 1, .err = err};
-  o.dead_node = calloc((size_t)g->n_nodes + 1, 1);
-  o.dead_value = calloc((size_t)o.value_cap, 1);
+  opt o;
   seam_status st;
-  if (!o.dead_node || !o.dead_value) st = no_memory(&o);
+  if (!opt_init(&o, g, err)) st = no_memory(&o);
   else if ((st = drop_passthrough(&o)) != SEAM_OK) {
   } else if ((st = fold_batch_norms(&o)) != SEAM_OK) {
   } else if ((st = rewrite_hard_swish(&o)) != SEAM_OK) {
   } else if ((st = fuse_activations(&o)) != SEAM_OK) {
   } else {
+    seam_name_map_clear(&o.taken); /* compaction frees names */
     st = compact(&o);
   }
-  free(o.dead_node);
-  free(o.dead_value);
+  opt_free(&o);
   return st;
 }
 
 seam_status seam_fuse_qdq(seam_graph *g, seam_error *err) {
   if (!g) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "graph is NULL");
-  opt o = {.g = g, .value_cap = g->n_values + 1, .err = err};
-  o.dead_node = calloc((size_t)g->n_nodes + 1, 1);
-  o.dead_value = calloc((size_t)o.value_cap, 1);
+  opt o;
   seam_status st;
-  if (!o.dead_node || !o.dead_value) st = no_memory(&o);
-  else if ((st = fuse_qdq(&o)) == SEAM_OK) st = compact(&o);
-  free(o.dead_node);
-  free(o.dead_value);
+  if (!opt_init(&o, g, err)) st = no_memory(&o);
+  else if ((st = fuse_qdq(&o)) == SEAM_OK) {
+    seam_name_map_clear(&o.taken);
+    st = compact(&o);
+  }
+  opt_free(&o);
   return st;
 }

@@ -238,7 +238,7 @@ static seam_status plan_shapes_of(planner *pl, int i, seam_error *err) {
     if (v < 0) continue;
     if (!pl->is_static[v]) {
       all_static = false;
-      if (data_inputs & (1u << k))
+      if (k < 32 && (data_inputs & (1u << k)))
         return seam_fail(err, SEAM_ERR_UNSUPPORTED, "the shape of node '%s' (%s) depends on tensor data",
                          node->name, node->op_type);
       size_t b = seam_tensor_nbytes(pl->shape_of[v]);

@@ -31,13 +31,17 @@ static char *tb_strdup(tb_model *m, const char *s) {
   return d;
 }
 
-/* Appends item to a protobuf-c repeated pointer field. */
+/* Appends item to a protobuf-c repeated pointer field. Arrays grown only
+ * here hold a power of two of slots, so a new one is needed only when count
+ * reaches one (linear time and memory for graphs of many nodes). */
 #define TB_APPEND(m, count, array, item)                                        \
   do {                                                                          \
-    void **grown_ = tb_alloc((m), sizeof(void *) * ((count) + 1));              \
-    if ((count)) memcpy(grown_, (array), sizeof(void *) * (count));             \
-    grown_[(count)] = (item);                                                   \
-    (array) = (void *)grown_;                                                   \
+    if (((count) & ((count) - 1)) == 0) {                                       \
+      void **grown_ = tb_alloc((m), sizeof(void *) * ((count) ? 2 * (count) : 1)); \
+      if ((count)) memcpy(grown_, (array), sizeof(void *) * (count));           \
+      (array) = (void *)grown_;                                                 \
+    }                                                                           \
+    ((void **)(array))[(count)] = (item);                                       \
     (count)++;                                                                  \
   } while (0)
 

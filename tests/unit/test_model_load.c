@@ -1,9 +1,12 @@
 /* Loading models: storage forms of initializers, symbolic dims, and clear
  * refusals for corrupt files and unsupported operators. */
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/model.h"
@@ -80,6 +83,123 @@ static void test_external_data(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "W"));
   unlink(path);
   rmdir(dir);
+}
+
+/* Runs load in a child process that an alarm ends after 10 s, so that a
+ * loader that blocks fails the test instead of stalling it; true when the
+ * load returned NULL with status want and a message containing every word. */
+static bool refused_in_child(seam_model *(*load)(const void *arg, seam_error *err), const void *arg,
+                             seam_status want, const char *word1, const char *word2) {
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    alarm(10);
+    seam_error e = {0};
+    seam_model *m = load(arg, &e);
+    if (!m && e.status == want && strstr(e.message, word1) && strstr(e.message, word2)) _exit(0);
+    fprintf(stderr, "\n  %s (status %d): %s\n", m ? "loaded" : "refused", (int)e.status, e.message);
+    _exit(1);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid) return false;
+  if (!WIFEXITED(status)) fprintf(stderr, "\n  the load did not return within 10 s\n");
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+typedef struct load_args {
+  const void *bytes;
+  size_t size;
+  const char *dir;
+} load_args;
+
+static seam_model *load_bytes(const void *arg, seam_error *err) {
+  const load_args *a = arg;
+  return seam_model_load_memory(a->bytes, a->size, a->dir, err);
+}
+
+static seam_model *load_path(const void *arg, seam_error *err) { return seam_model_load(arg, err); }
+
+/* External data is read only from regular files inside the model's folder,
+ * wherever symlinks point: a link to a file outside is refused (the check
+ * was on the name only, and read /etc/passwd that way), a FIFO is refused at
+ * once (it blocked the loader forever), a link inside the folder is fine. */
+static void test_external_data_stays_in_the_folder(void) {
+  char dir[] = "/tmp/seam-test-XXXXXX", outside[] = "/tmp/seam-outside-XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(outside));
+  char link[1100], secret[1100], inside[1100];
+  snprintf(link, sizeof link, "%s/W.bin", dir);
+  snprintf(secret, sizeof secret, "%s/W.bin", outside);
+  snprintf(inside, sizeof inside, "%s/real.bin", dir);
+  /* The model names "W.bin"; building it writes the right bytes to outside/W.bin. */
+  tb_model *b = add_model(TB_EXTERNAL, outside);
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  load_args args = {bytes, size, dir};
+  seam_error err = {0};
+
+  CU_ASSERT_EQUAL_FATAL(symlink(secret, link), 0); /* dir/W.bin -> outside/W.bin */
+  seam_model *m = seam_model_load_memory(bytes, size, dir, &err);
+  CU_ASSERT_PTR_NULL(m);
+  seam_model_free(m);
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_PARSE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "outside the model folder"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "W.bin"));
+
+  CU_ASSERT_EQUAL(unlink(link), 0); /* dir/W.bin -> dir/real.bin */
+  CU_ASSERT_EQUAL_FATAL(rename(secret, inside), 0);
+  CU_ASSERT_EQUAL_FATAL(symlink("real.bin", link), 0);
+  m = seam_model_load_memory(bytes, size, dir, &err);
+  check_add_model(m);
+  seam_model_free(m);
+
+  CU_ASSERT_EQUAL(unlink(link), 0); /* dir/W.bin is a FIFO */
+  CU_ASSERT_EQUAL_FATAL(mkfifo(link, 0600), 0);
+  CU_ASSERT(refused_in_child(load_bytes, &args, SEAM_ERR_IO, "FIFO", "W.bin"));
+  CU_ASSERT(refused_in_child(load_path, link, SEAM_ERR_IO, "FIFO", "W.bin")); /* and as the model file */
+
+  tb_free(b);
+  unlink(link);
+  unlink(inside);
+  rmdir(dir);
+  rmdir(outside);
+}
+
+/* An attribute of the wrong type used to read as absent (its default):
+ * strides given as FLOAT ran the Conv with stride 1. */
+static void test_wrongly_typed_attributes_refused(void) {
+  static const struct {
+    const char *op, *attr, *expected;
+    int type; /* 1 FLOAT, 2 INT, 7 INTS */
+  } cases[] = {
+      {"Conv", "strides", "INTS", 1}, {"Conv", "group", "INT", 1},        {"MaxPool", "kernel_shape", "INTS", 2},
+      {"Gemm", "transB", "INT", 1},   {"LeakyRelu", "alpha", "FLOAT", 2}, {"Transpose", "perm", "INTS", 2},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tb_model *b = tb_new(13);
+    int64_t xd[4] = {1, 2, 4, 4}, wd[4] = {2, 2, 1, 1};
+    tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, xd);
+    tb_init_random(b, "W", 4, wd, 1, -1.0f, 1.0f);
+    const char *inputs = strcmp(cases[i].op, "Conv") == 0 ? "X,W" : "X";
+    Onnx__NodeProto *n = tb_node(b, cases[i].op, "the_node", inputs, "Y");
+    if (strcmp(cases[i].op, "MaxPool") != 0) tb_attr_ints(b, n, "kernel_shape", 2, (int64_t[]){1, 1});
+    if (cases[i].type == 1) tb_attr_float(b, n, cases[i].attr, 2.0f);
+    else if (cases[i].type == 2) tb_attr_int(b, n, cases[i].attr, 2);
+    tb_output(b, "Y");
+    size_t size;
+    const void *bytes = tb_bytes(b, &size);
+    seam_error err = {0};
+    seam_model *m = seam_model_load_memory(bytes, size, NULL, &err);
+    CU_ASSERT_PTR_NULL(m);
+    seam_model_free(m);
+    CU_ASSERT_EQUAL(err.status, SEAM_ERR_INVALID_ARGUMENT);
+    char want[160];
+    snprintf(want, sizeof want, "node 'the_node' (%s): attribute '%s' is %s, expected %s", cases[i].op, cases[i].attr,
+             cases[i].type == 1 ? "FLOAT" : "INT", cases[i].expected);
+    if (!strstr(err.message, want)) fprintf(stderr, "\n  want \"%s\", got \"%s\"\n", want, err.message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, want));
+    tb_free(b);
+  }
 }
 
 static void test_corrupt_and_truncated_files(void) {
@@ -192,6 +312,8 @@ void seam_register_tests(void) {
   static CU_TestInfo tests[] = {
       {"raw and typed initializers", test_raw_and_typed_initializers},
       {"external data", test_external_data},
+      {"external data stays in the model folder", test_external_data_stays_in_the_folder},
+      {"wrongly typed attributes are refused", test_wrongly_typed_attributes_refused},
       {"corrupt and truncated files", test_corrupt_and_truncated_files},
       {"unsupported operator is named", test_unsupported_operator_is_named},
       {"dangling input and cycle", test_dangling_input_and_cycle},
