@@ -19,7 +19,8 @@ static void run_usage(FILE *out) {
           "                [--output OUT.npy | --output name=OUT.npy ...] [--labels FILE]\n"
           "                [--threads N] [--reference]\n"
           "                [--remote HOST:PORT --cut local|cloud|T1[,T2...] [--codec raw|f16|int8]\n"
-          "                 [--zstd LEVEL] [--deadline-ms N] [--model-name NAME] [--stream]]\n\n"
+          "                 [--zstd LEVEL] [--deadline-ms N] [--connect-timeout-ms N]\n"
+          "                 [--model-name NAME] [--stream]]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
           "model has, and a batch of N samples runs on a model fixed to batch 1.\n"
@@ -32,9 +33,12 @@ static void run_usage(FILE *out) {
           "--codec (default raw, lossless) and zstd at --zstd LEVEL (default 0 = none), and\n"
           "the worker runs the rest; --cut local runs everything here, --cut cloud sends the\n"
           "inputs. The outputs are written as a local run writes them, followed by the\n"
-          "latency breakdown. If the worker is unreachable or misses --deadline-ms, the\n"
-          "device finishes the tail itself. --model-name is the model's name in the\n"
-          "worker's repository (default: the model file's folder, or its file name).\n"
+          "latency breakdown. Whenever the worker gives no good answer (unreachable, no\n"
+          "connection within --connect-timeout-ms (default 2000), past --deadline-ms,\n"
+          "busy, failing, serving another model file, or a reply that does not fit the\n"
+          "model), the device finishes the tail itself and the breakdown says why.\n"
+          "--model-name is the model's name in the worker's repository (default: the\n"
+          "model file's folder, or its file name).\n"
           "--stream sends each sample of the inputs' batch as one frame of an InferStream\n"
           "(up to 8 in flight), prints each frame's breakdown as it finishes, and writes\n"
           "the outputs in sample order.\n");
@@ -50,7 +54,7 @@ typedef struct run_args {
   seam_model_options options;
   const char *remote, *cut, *model_name;
   seam_edge_codec codec;
-  int zstd_level, deadline_ms;
+  int zstd_level, deadline_ms, connect_timeout_ms;
   int stream;
 } run_args;
 
@@ -99,7 +103,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
         fprintf(stderr, "seam run: --codec takes raw, f16 or int8\n");
         return 2;
       }
-    } else if (strcmp(opt, "--zstd") == 0 || strcmp(opt, "--deadline-ms") == 0) {
+    } else if (strcmp(opt, "--zstd") == 0 || strcmp(opt, "--deadline-ms") == 0 ||
+               strcmp(opt, "--connect-timeout-ms") == 0) {
       char *end;
       long n = strtol(val, &end, 10);
       bool zstd = strcmp(opt, "--zstd") == 0;
@@ -109,7 +114,8 @@ static int parse_args(int argc, char **argv, run_args *a) {
         return 2;
       }
       if (zstd) a->zstd_level = (int)n;
-      else a->deadline_ms = (int)n;
+      else if (strcmp(opt, "--deadline-ms") == 0) a->deadline_ms = (int)n;
+      else a->connect_timeout_ms = (int)n;
     } else if (strcmp(opt, "--labels") == 0) {
       a->labels = val;
     } else if (strcmp(opt, "--input") == 0 && a->n_inputs < MAX_IO) {
@@ -202,12 +208,10 @@ static int print_top_classes(const seam_tensor *t, const char *labels_path) {
   return 0;
 }
 
-/* The edge session (split runs) and the sum of its timings over the runs. */
+/* The edge session (split runs) and its timings summed over the runs. */
 typedef struct edge_run {
   seam_edge_session *session;
-  seam_edge_timing sum;
-  int runs;
-  char note[SEAM_ERROR_MESSAGE_SIZE];
+  cli_edge_totals totals;
 } edge_run;
 
 /* One inference: locally, or through the edge session when there is one. */
@@ -218,21 +222,19 @@ static seam_status run_once(const seam_model *m, edge_run *e, size_t n_in, const
   seam_edge_timing t;
   seam_status st = seam_edge_infer(e->session, n_in, names, inputs, n_out, outputs, &t, err);
   if (st != SEAM_OK) return st;
-  if (t.fell_back) snprintf(e->note, sizeof e->note, "%s", err->message);
-  cli_timing_add(&e->sum, &t);
-  e->runs++;
+  cli_edge_totals_add(&e->totals, &t, err->message);
   return SEAM_OK;
 }
 
 static void print_timing(const run_args *a, const edge_run *e) {
-  if (!e->session || e->runs == 0) return;
-  double n = e->runs;
-  const seam_edge_timing *s = &e->sum;
+  if (!e->session || e->totals.runs == 0) return;
+  double n = e->totals.runs;
+  const seam_edge_timing *s = &e->totals.sum;
   const char *codec = a->codec == SEAM_EDGE_CODEC_INT8 ? "int8" : a->codec == SEAM_EDGE_CODEC_F16 ? "f16" : "raw";
   printf("split: cut %s, codec %s%s", a->cut, codec, a->zstd_level ? "+zstd" : "");
   if (a->zstd_level) printf(" %d", a->zstd_level);
-  printf(", worker %s; mean of %d inference%s (us):\n", a->remote ? a->remote : "-", e->runs,
-         e->runs == 1 ? "" : "s");
+  printf(", worker %s; mean of %d inference%s (us):\n", a->remote ? a->remote : "-",
+         e->totals.runs, e->totals.runs == 1 ? "" : "s");
   printf("  head %.0f  encode %.0f  up %.0f B  network %.0f  worker queue %.0f  worker compute %.0f"
          "  down %.0f B  decode %.0f  fallback %.0f  total %.0f\n",
          s->head_us / n, s->encode_us / n, s->bytes_up / n, s->network_us / n, s->worker_queue_us / n,
@@ -241,7 +243,7 @@ static void print_timing(const run_args *a, const edge_run *e) {
     printf("  cut tensors %.0f B before encoding, %.0f B on the wire: %.2fx smaller\n",
            s->tensor_bytes_up / n, s->bytes_up / n, (double)s->tensor_bytes_up / (double)s->bytes_up);
   printf("  on the worker: %d, fell back to the device: %d\n", s->remote, s->fell_back);
-  if (s->fell_back) printf("  %s\n", e->note);
+  cli_edge_totals_print_fallbacks(&e->totals);
 }
 
 /* Runs the model once per sample of batched inputs and stacks the outputs. */
@@ -280,7 +282,8 @@ int cmd_run(int argc, char **argv) {
   if (a.remote) {
     seam_edge_config cfg = {.model_path = a.model, .endpoint = a.remote, .model_name = a.model_name,
                             .cut = a.cut, .deadline_ms = a.deadline_ms, .codec = a.codec,
-                            .zstd_level = a.zstd_level, .threads = a.options.num_threads};
+                            .zstd_level = a.zstd_level, .threads = a.options.num_threads,
+                            .connect_timeout_ms = a.connect_timeout_ms};
     if (!(edge.session = seam_edge_open(&cfg, &err))) goto fail;
     model = seam_edge_model(edge.session);
   } else {
@@ -334,7 +337,7 @@ int cmd_run(int argc, char **argv) {
         goto done;
       }
     st = cli_run_stream(edge.session, (size_t)a.n_inputs, names, inputs, batch, n_out, outputs,
-                        &edge.sum, &edge.runs, edge.note, sizeof edge.note, &err);
+                        &edge.totals, &err);
   } else if (batch > 1) {
     st = run_per_sample(model, &edge, a.n_inputs, names, inputs, batch, n_out, outputs, &err);
   } else {

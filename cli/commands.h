@@ -78,16 +78,25 @@ seam_tensor *cli_slice_sample(const seam_tensor *t, int64_t i, seam_error *err);
  * *whole at the first sample; SEAM_ERR_SHAPE when the samples differ. */
 seam_status cli_stack_sample(seam_tensor **whole, const seam_tensor *s, int64_t b, int64_t batch,
                              seam_error *err);
-/* Adds t to the sums of sum. */
-void cli_timing_add(seam_edge_timing *sum, const seam_edge_timing *t);
+/* What seam run --remote adds up over its inferences or stream frames. */
+typedef struct cli_edge_totals {
+  seam_edge_timing sum;                    /* the timings summed (reason unused) */
+  int runs;
+  int fallbacks[SEAM_EDGE_REASON_COUNT];   /* fallbacks per seam_edge_reason */
+  char note[SEAM_ERROR_MESSAGE_SIZE];      /* the last fallback's message */
+} cli_edge_totals;
+/* Adds one inference's timing (and message, for a fallback) to t. */
+void cli_edge_totals_add(cli_edge_totals *t, const seam_edge_timing *timing, const char *message);
+/* "fell back to the device: 3 (network 2, bad_reply 1)" and the last
+ * fallback's message, or nothing without a fallback. */
+void cli_edge_totals_print_fallbacks(const cli_edge_totals *t);
 /* --stream: each of the batch samples of the inputs is one frame of an
  * InferStream of the session (up to 8 in flight); prints each frame's
- * breakdown as it finishes, stacks the outputs in sample order, and sums
- * the timings (*frames counts them; note gets a fallback's reason). */
+ * breakdown as it finishes, stacks the outputs in sample order, and adds
+ * every frame to totals. */
 seam_status cli_run_stream(seam_edge_session *s, size_t n_in, const char **names,
                            seam_tensor **inputs, int64_t batch, size_t n_out, seam_tensor **outputs,
-                           seam_edge_timing *sum, int *frames, char *note, size_t note_size,
-                           seam_error *err);
+                           cli_edge_totals *totals, seam_error *err);
 
 /* n when n > 0, else the number of online cores. */
 int cli_thread_count(int n);

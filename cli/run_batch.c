@@ -40,7 +40,8 @@ seam_status cli_stack_sample(seam_tensor **whole, const seam_tensor *s, int64_t 
   return SEAM_OK;
 }
 
-void cli_timing_add(seam_edge_timing *sum, const seam_edge_timing *t) {
+void cli_edge_totals_add(cli_edge_totals *totals, const seam_edge_timing *t, const char *message) {
+  seam_edge_timing *sum = &totals->sum;
   sum->head_us += t->head_us;
   sum->encode_us += t->encode_us;
   sum->bytes_up += t->bytes_up;
@@ -54,12 +55,34 @@ void cli_timing_add(seam_edge_timing *sum, const seam_edge_timing *t) {
   sum->total_us += t->total_us;
   sum->fell_back += t->fell_back;
   sum->remote += t->remote;
+  totals->runs++;
+  if (t->fell_back) {
+    if ((unsigned)t->reason < SEAM_EDGE_REASON_COUNT) totals->fallbacks[t->reason]++;
+    snprintf(totals->note, sizeof totals->note, "%s", message ? message : "");
+  }
+}
+
+void cli_edge_totals_print_fallbacks(const cli_edge_totals *t) {
+  if (!t->sum.fell_back) return;
+  printf("  fell back to the device: %d (", t->sum.fell_back);
+  const char *sep = "";
+  for (int r = 0; r < SEAM_EDGE_REASON_COUNT; r++)
+    if (t->fallbacks[r]) {
+      printf("%s%s %d", sep, seam_edge_reason_name((seam_edge_reason)r), t->fallbacks[r]);
+      sep = ", ";
+    }
+  printf(")\n  last fallback: %s\n", t->note);
 }
 
 static void print_frame(uint64_t tag, const seam_edge_timing *t) {
+  char where[32];
+  if (t->fell_back)
+    snprintf(where, sizeof where, "fell back (%s)", seam_edge_reason_name(t->reason));
+  else
+    snprintf(where, sizeof where, "%s", t->remote ? "worker" : "device");
   printf("  frame %3llu: %-9s head %llu  encode %llu  up %llu B  network %llu  worker queue %llu"
          "  worker compute %llu  down %llu B  decode %llu  fallback %llu  total %llu us\n",
-         (unsigned long long)tag, t->remote ? "worker" : t->fell_back ? "fell back" : "device",
+         (unsigned long long)tag, where,
          (unsigned long long)t->head_us, (unsigned long long)t->encode_us,
          (unsigned long long)t->bytes_up, (unsigned long long)t->network_us,
          (unsigned long long)t->worker_queue_us, (unsigned long long)t->worker_compute_us,
@@ -69,8 +92,7 @@ static void print_frame(uint64_t tag, const seam_edge_timing *t) {
 
 /* Receives one frame and stacks its outputs at its sample's place. */
 static seam_status receive_one(seam_edge_stream *st, int64_t batch, size_t n_out,
-                               seam_tensor **outputs, seam_edge_timing *sum, char *note,
-                               size_t note_size, seam_error *err) {
+                               seam_tensor **outputs, cli_edge_totals *totals, seam_error *err) {
   seam_tensor *frame[16] = {0};
   uint64_t tag = 0;
   seam_edge_timing t;
@@ -88,8 +110,7 @@ static seam_status receive_one(seam_edge_stream *st, int64_t batch, size_t n_out
   }
   if (rc == SEAM_OK) {
     print_frame(tag, &t);
-    if (t.fell_back) snprintf(note, note_size, "%s", err->message);
-    cli_timing_add(sum, &t);
+    cli_edge_totals_add(totals, &t, err->message);
   }
   for (size_t o = 0; o < n_out; o++) {
     if (rc == SEAM_OK) rc = cli_stack_sample(&outputs[o], frame[o], (int64_t)tag, batch, err);
@@ -100,8 +121,7 @@ static seam_status receive_one(seam_edge_stream *st, int64_t batch, size_t n_out
 
 seam_status cli_run_stream(seam_edge_session *s, size_t n_in, const char **names,
                            seam_tensor **inputs, int64_t batch, size_t n_out, seam_tensor **outputs,
-                           seam_edge_timing *sum, int *frames, char *note, size_t note_size,
-                           seam_error *err) {
+                           cli_edge_totals *totals, seam_error *err) {
   if (n_out > 16 || n_in > 16) {
     snprintf(err->message, sizeof err->message, "--stream handles up to 16 inputs and outputs");
     return err->status = SEAM_ERR_UNSUPPORTED;
@@ -123,10 +143,9 @@ seam_status cli_run_stream(seam_edge_session *s, size_t n_in, const char **names
       submitted++;
       continue;
     }
-    rc = receive_one(st, batch, n_out, outputs, sum, note, note_size, err);
+    rc = receive_one(st, batch, n_out, outputs, totals, err);
     received++;
   }
-  *frames = (int)received;
   seam_edge_stream_close(st);
   return rc;
 }

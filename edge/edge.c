@@ -3,10 +3,12 @@
  * One session = one model loaded on the device + one gRPC channel. An
  * inference runs the head with seam_model_run (graph inputs -> cut tensors),
  * encodes the cut tensors with the tensor codec, makes one unary Infer call
- * and decodes the reply. On UNAVAILABLE or DEADLINE_EXCEEDED it runs the tail
- * on the device from the cut tensors it holds. Nothing here is shared between
- * calls except immutable state, the thread-safe model and the thread-safe
- * channel, plus an atomic request counter. */
+ * and checks and decodes the reply. Whenever the worker gives no good
+ * answer (any failed status, a reply that does not fit the model: see
+ * edge/reply_check.h) it runs the tail on the device from the cut tensors it
+ * holds. Nothing here is shared between calls except immutable state, the
+ * thread-safe model and the thread-safe channel, plus an atomic request
+ * counter. */
 #include "seam/edge.h"
 
 #include <stdatomic.h>
@@ -19,6 +21,8 @@
 #include "edge/clock.h"
 #include "edge/cut_wire.h"
 #include "edge/model_id.h"
+#include "edge/reason.h"
+#include "edge/reply_check.h"
 #include "edge/session.h"
 #include "edge/wire.h"
 #include "protocol/codec.h"
@@ -139,6 +143,11 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: no model path");
     return NULL;
   }
+  if (cfg->connect_timeout_ms < 0) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: connect_timeout_ms %d is negative",
+              cfg->connect_timeout_ms);
+    return NULL;
+  }
   if (cfg->deadline_ms < 0) {
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_open: deadline_ms %d is negative",
          cfg->deadline_ms);
@@ -212,7 +221,11 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
       }
       seam_codec_msg_clear(&msg);
     }
-    if (!(s->channel = seam_grpc_channel_open(cfg->endpoint, EDGE_MAX_MESSAGE_BYTES, err))) goto bad;
+    seam_grpc_channel_options channel = {
+        .max_message_bytes = EDGE_MAX_MESSAGE_BYTES,
+        .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
+                                                      : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS};
+    if (!(s->channel = seam_grpc_channel_open_with(cfg->endpoint, &channel, err))) goto bad;
   }
   return s;
 bad:
@@ -257,14 +270,15 @@ const char *seam_edge_input_name(const seam_edge_session *s, size_t i) {
 
 const struct seam_model *seam_edge_model(const seam_edge_session *s) { return s ? s->model : NULL; }
 
-/* One Infer call carrying the n tensors; on success outputs[] holds the
- * decoded graph outputs. Returns the call's seam_rpc_code (or -1 for a local
- * failure: encoding, a bad reply), with the message in err. */
-static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
-                       const seam_cut_wire *wire, const seam_tensor *const *tensors,
-                       int timeout_ms, size_t n_out,
-                       seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
-  int code = -1;
+/* One Infer call carrying the n tensors. SEAM_EDGE_REASON_NONE when the
+ * worker answered with outputs that fit the model (outputs[] then holds them,
+ * decoded); otherwise the reason, with what happened in why. */
+static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *const *names,
+                                    const seam_cut_wire *wire, const seam_tensor *const *tensors,
+                                    const edge_dim_bindings *bound, int timeout_ms, size_t n_out,
+                                    seam_tensor **outputs, seam_edge_timing *tm, char *why,
+                                    size_t why_size) {
+  seam_edge_reason reason = SEAM_EDGE_REASON_BAD_REPLY;
   uint8_t *buf = NULL, *reply = NULL;
   size_t size = 0, reply_size = 0;
   Seam__V1__InferReply *rp = NULL;
@@ -275,53 +289,135 @@ static int remote_tail(seam_edge_session *s, size_t n, const char *const *names,
   seam_edge_session_view(s, &v);
   int64_t t0 = edge_mono_us();
   uint32_t budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
+  seam_error e = {0};
   if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size,
-                        &tm->tensor_bytes_up, err) != SEAM_OK)
+                        &tm->tensor_bytes_up, &e) != SEAM_OK) {
+    snprintf(why, why_size, "the request was not sent: %s", e.message);
+    reason = SEAM_EDGE_REASON_NOT_SENT;
     goto out;
+  }
   tm->encode_us = edge_us_since(t0);
   tm->bytes_up = size;
   /* The time the encoding took comes off the call's timeout too. */
   if (s->deadline_ms > 0) {
     timeout_ms -= (int)(tm->encode_us / 1000);
     if (timeout_ms <= 0) {
-      seam_fail(err, SEAM_ERR_CANCELLED, "the deadline of %d ms passed before the request was sent",
-           s->deadline_ms);
-      code = SEAM_RPC_DEADLINE_EXCEEDED;
+      snprintf(why, why_size, "the deadline of %d ms passed before the request was sent",
+               s->deadline_ms);
+      reason = SEAM_EDGE_REASON_DEADLINE;
       goto out;
     }
   }
-  char message[SEAM_ERROR_MESSAGE_SIZE - 64];
+  char message[SEAM_ERROR_MESSAGE_SIZE - 128];
   message[0] = '\0';
   int64_t t1 = edge_mono_us();
-  code = seam_grpc_call_take(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
-                             &reply_size, message, sizeof message);
+  int code = seam_grpc_call_take(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
+                                 &reply_size, message, sizeof message);
   buf = NULL; /* gRPC's now */
   uint64_t rtt = edge_us_since(t1);
   tm->bytes_down = reply_size;
-  if (code != 0) {
-    seam_fail(err, seam_status_from_rpc_code(code), "Infer on the worker failed (%s): %s",
-         seam_rpc_code_name(code), message);
+  if (code != SEAM_RPC_OK) {
+    snprintf(why, why_size, "Infer on the worker failed (%s): %s", seam_rpc_code_name(code), message);
+    reason = edge_reason_from_rpc_code(code);
     goto out;
   }
-  code = -1;
   int64_t t2 = edge_mono_us();
   rp = reply ? seam__v1__infer_reply__unpack(NULL, reply_size, reply) : NULL;
   if (!rp) {
-    seam_fail(err, SEAM_ERR_PARSE, "the worker's reply is not a valid seam.v1.InferReply");
+    snprintf(why, why_size, "the worker's reply (%zu bytes) is not a valid seam.v1.InferReply",
+             reply_size);
     goto out;
   }
   uint64_t worker_total = rp->timings ? rp->timings->total_us : 0;
   tm->network_us = rtt > worker_total ? rtt - worker_total : 0;
   tm->worker_queue_us = rp->timings ? rp->timings->queue_us : 0;
   tm->worker_compute_us = rp->timings ? rp->timings->compute_us : 0;
-  if (edge_decode_outputs(rp, n_out, outputs, err) != SEAM_OK) goto out;
+  if (rp->status && rp->status->code != SEAM_RPC_OK) {
+    /* The same status a stream's reply would carry: judged by its code. */
+    int inner = (int)rp->status->code;
+    snprintf(why, why_size, "the worker's reply says %s although the call succeeded: %s",
+             seam_rpc_code_name(inner), rp->status->message ? rp->status->message : "");
+    reason = edge_reason_from_rpc_code(inner);
+    goto out;
+  }
+  if (!rp->request_id || !rp->request_id[0]) {
+    snprintf(why, why_size, "the worker's reply (%zu bytes) has no request_id (sent '%s')",
+             reply_size, request_id);
+    goto out;
+  }
+  if (strcmp(rp->request_id, request_id) != 0) {
+    snprintf(why, why_size, "the worker's reply is for request '%s', not '%s'", rp->request_id,
+             request_id);
+    goto out;
+  }
+  if (!edge_reply_fits_model(s->model, bound, rp, why, why_size)) goto out;
+  if (edge_decode_outputs(rp, n_out, outputs, &e) != SEAM_OK) {
+    snprintf(why, why_size, "the worker's reply does not decode: %s", e.message);
+    goto out;
+  }
   tm->decode_us = edge_us_since(t2);
-  code = 0;
+  reason = SEAM_EDGE_REASON_NONE;
 out:
   if (rp) seam__v1__infer_reply__free_unpacked(rp, NULL);
   free(reply);
   free(buf);
-  return code;
+  return reason;
+}
+
+/* The tail on the device from the n tensors held (the head's, or the
+ * inputs for "cloud"), timed as fallback_us. */
+static seam_status device_tail(seam_edge_session *s, size_t n, const char *const *held,
+                               const seam_tensor *const *tensors, size_t n_out,
+                               seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
+  int64_t t0 = edge_mono_us();
+  seam_status st = seam_model_run(s->model, n, held, tensors, n_out, NULL, outputs, err);
+  tm->fallback_us += edge_us_since(t0);
+  return st;
+}
+
+static void free_all(size_t n, seam_tensor **t) {
+  for (size_t i = 0; i < n; i++) seam_tensor_free(t[i]), t[i] = NULL;
+}
+
+/* The worker's outputs hold NaN or Inf (output bad_output) although every
+ * tensor sent was finite: the device runs the tail and its outputs replace
+ * the worker's. Finite ones mean the reply was wrong (a fallback); non-finite
+ * ones are the model's answer. */
+static seam_status check_non_finite(seam_edge_session *s, size_t n, const char *const *held,
+                                    const seam_tensor *const *tensors, size_t n_out,
+                                    seam_tensor **outputs, size_t bad_output,
+                                    seam_edge_timing *tm, seam_error *err) {
+  seam_tensor **mine = calloc(n_out ? n_out : 1, sizeof *mine);
+  if (!mine) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  char output[160];
+  seam_value_info info;
+  snprintf(output, sizeof output, "%s",
+           seam_model_output_info(s->model, bad_output, &info) == SEAM_OK ? info.name : "?");
+  seam_error e = {0};
+  seam_status st = device_tail(s, n, held, tensors, n_out, mine, tm, &e);
+  if (st != SEAM_OK) {
+    free(mine);
+    tm->remote = 0;
+    tm->reason = SEAM_EDGE_REASON_BAD_REPLY;
+    return seam_fail(err, st, "the worker's output '%s' holds NaN or Inf, and the device's run of "
+                     "the tail to check it failed: %s", output, e.message);
+  }
+  bool finite = edge_first_non_finite(n_out, (const seam_tensor *const *)mine) == n_out;
+  free_all(n_out, outputs);
+  for (size_t i = 0; i < n_out; i++) outputs[i] = mine[i];
+  free(mine);
+  if (finite) {
+    tm->remote = 0;
+    tm->fell_back = 1;
+    tm->reason = SEAM_EDGE_REASON_BAD_REPLY;
+    seam_fail(err, SEAM_OK,
+              "fell back to the device (bad_reply): the worker's output '%s' holds NaN or Inf "
+              "although every tensor sent was finite, and the device's run has none", output);
+  } else {
+    seam_fail(err, SEAM_OK, "the worker's output '%s' holds NaN or Inf; the device's run of the "
+              "tail gives non-finite values too: they are the model's answer", output);
+  }
+  return SEAM_OK;
 }
 
 seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *const *names,
@@ -332,7 +428,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   memset(tm, 0, sizeof *tm);
   if (err) err->message[0] = '\0';
   int64_t start = edge_mono_us();
-  if (!s || !inputs || !outputs || (n_inputs && !inputs)) {
+  if (!s || !outputs || (n_inputs && !inputs)) {
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
     return SEAM_ERR_INVALID_ARGUMENT;
   }
@@ -343,6 +439,11 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
          n_outputs, n_model_out);
     return SEAM_ERR_INVALID_ARGUMENT;
   }
+  for (size_t i = 0; i < n_inputs; i++)
+    if (!inputs[i]) {
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu is NULL", i);
+      return SEAM_ERR_INVALID_ARGUMENT;
+    }
   /* Input names: given, or the graph inputs in order. */
   const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
   if (!in_names) {
@@ -365,6 +466,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
 
   seam_status st = SEAM_OK;
   seam_tensor **cut = NULL;
+  edge_dim_bindings bound = {0};
   if (s->kind == CUT_LOCAL) {
     int64_t t0 = edge_mono_us();
     st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
@@ -391,45 +493,49 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
     if (st != SEAM_OK) goto done;
     cut_tensors = (const seam_tensor *const *)cut;
   }
+  /* The symbolic dims the inputs bind, for checking the reply's shapes. */
+  if ((st = edge_bind_input_dims(s->model, n_inputs, in_names, inputs, &bound, err)) != SEAM_OK)
+    goto done;
 
   int timeout_ms = EDGE_NO_DEADLINE_MS;
   if (s->deadline_ms > 0) {
     timeout_ms = s->deadline_ms - (int)(edge_us_since(start) / 1000);
     if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
   }
-  seam_error call_err = {0};
-  int code = remote_tail(s, n_cut, cut_names, s->kind == CUT_SPLIT ? s->wire : NULL, cut_tensors,
-                         timeout_ms, n_outputs, outputs, tm, &call_err);
-  if (code == 0) {
-    tm->remote = 1;
-    goto done;
-  }
-  if (code != SEAM_RPC_UNAVAILABLE && code != SEAM_RPC_DEADLINE_EXCEEDED) {
-    st = call_err.status != SEAM_OK ? call_err.status : SEAM_ERR_INTERNAL;
-    if (err) *err = call_err;
-    if (err) err->status = st;
-    goto done;
-  }
-  /* Fallback: the tail on the device, from the cut tensors already held. */
-  int64_t t0 = edge_mono_us();
+  /* The tensors the device holds, where a fallback starts from. */
   const char *const *held = s->kind == CUT_SPLIT ? (const char *const *)s->head_names : cut_names;
-  st = seam_model_run(s->model, n_cut, held, cut_tensors, n_outputs, NULL, outputs, err);
-  tm->fallback_us = edge_us_since(t0);
+  char why[SEAM_ERROR_MESSAGE_SIZE - 32];
+  why[0] = '\0';
+  seam_edge_reason reason =
+      remote_tail(s, n_cut, cut_names, s->kind == CUT_SPLIT ? s->wire : NULL, cut_tensors, &bound,
+                  timeout_ms, n_outputs, outputs, tm, why, sizeof why);
+  if (reason == SEAM_EDGE_REASON_NONE) {
+    tm->remote = 1;
+    size_t bad = edge_first_non_finite(n_outputs, (const seam_tensor *const *)outputs);
+    if (bad < n_outputs && edge_first_non_finite(n_cut, cut_tensors) == n_cut)
+      st = check_non_finite(s, n_cut, held, cut_tensors, n_outputs, outputs, bad, tm, err);
+    goto done;
+  }
+  /* Whatever the worker did, the device finishes the tail from the tensors
+   * it holds; only the device's own failure is an error. */
+  tm->reason = reason;
+  free_all(n_outputs, outputs);
+  seam_error e = {0};
+  st = device_tail(s, n_cut, held, cut_tensors, n_outputs, outputs, tm, &e);
   if (st == SEAM_OK) {
     tm->fell_back = 1;
-    if (err) {
-      err->status = SEAM_OK;
-      snprintf(err->message, sizeof err->message, "fell back to the device: %s", call_err.message);
-    }
+    seam_fail(err, SEAM_OK, "fell back to the device (%s): %s", seam_edge_reason_name(reason), why);
+  } else {
+    seam_fail(err, st, "%s; the device's run of the tail failed too: %s", why, e.message);
   }
 
 done:
+  edge_dim_bindings_free(&bound);
   if (cut)
     for (size_t i = 0; i < s->n_cut; i++) seam_tensor_free(cut[i]);
   free(cut);
   free(in_names);
-  if (st != SEAM_OK)
-    for (size_t i = 0; i < n_outputs; i++) seam_tensor_free(outputs[i]), outputs[i] = NULL;
+  if (st != SEAM_OK) free_all(n_outputs, outputs);
   tm->total_us = edge_us_since(start);
   return st;
 }

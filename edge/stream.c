@@ -21,6 +21,8 @@
 #include <time.h>
 
 #include "edge/clock.h"
+#include "edge/reason.h"
+#include "edge/reply_check.h"
 #include "edge/session.h"
 #include "edge/wire.h"
 #include "protocol/grpc_client.h"
@@ -29,7 +31,9 @@
 #include "seam/runtime.h"
 
 #define STREAM_MAX_IN_FLIGHT 1024
-#define STREAM_SEND_LIMIT_MS 10000 /* flow control holding one send this long breaks the stream */
+/* Without a frame deadline, flow control holding one send this long breaks
+ * the stream (with one, the frame's deadline bounds the send). */
+#define STREAM_SEND_LIMIT_MS 10000
 #define STREAM_WAIT_SLICE_MS 200   /* longest single wait inside receive */
 #define STREAM_FINISH_MS 1000      /* waiting for the status of an ended stream */
 #define INFER_STREAM_METHOD "/seam.v1.Seam/InferStream"
@@ -45,6 +49,7 @@ typedef struct edge_frame {
   char **own_names;          /* "cloud" cut: copies of the input names */
   const char *const *cut_names;
   int64_t start_us, sent_us, deadline_us; /* deadline_us 0: none */
+  edge_dim_bindings bound;   /* the symbolic dims its inputs bind, to check the reply */
   seam_edge_timing timing;
   seam_tensor **outputs;     /* DONE: the results (NULL after an error) */
   seam_status status;
@@ -63,6 +68,7 @@ struct seam_edge_stream {
   int cap, in_flight;
   uint64_t done_count;
   bool broken;
+  seam_edge_reason broken_reason;
   char broken_why[384];
 };
 
@@ -77,6 +83,7 @@ static void frame_release(seam_edge_stream *st, edge_frame *f) {
   free(f->cut);
   free(f->own_names);
   free(f->outputs);
+  edge_dim_bindings_free(&f->bound);
   memset(f, 0, sizeof *f);
   st->in_flight--;
 }
@@ -90,10 +97,11 @@ static void frame_done(seam_edge_stream *st, edge_frame *f) {
   pthread_mutex_unlock(&st->lock);
 }
 
-static void set_broken(seam_edge_stream *st, const char *fmt, ...) {
+static void set_broken(seam_edge_stream *st, seam_edge_reason reason, const char *fmt, ...) {
   pthread_mutex_lock(&st->lock);
   if (!st->broken) {
     st->broken = true;
+    st->broken_reason = reason;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(st->broken_why, sizeof st->broken_why, fmt, ap);
@@ -103,27 +111,81 @@ static void set_broken(seam_edge_stream *st, const char *fmt, ...) {
   pthread_mutex_unlock(&st->lock);
 }
 
-/* The tail on the device from the frame's cut tensors (a BUSY frame). */
-static void run_fallback(seam_edge_stream *st, edge_frame *f, const char *why) {
+/* The tail on the device from the frame's cut tensors (a BUSY frame) into
+ * outputs (n_out entries). */
+static seam_status device_tail(seam_edge_stream *st, edge_frame *f, seam_tensor **outputs,
+                               seam_error *err) {
+  int64_t t0 = edge_mono_us();
+  /* The tensors held are the head's (int8 ones where the cut is planned so). */
+  const char *const *held = st->v.kind == EDGE_CUT_SPLIT ? st->v.head_names : f->cut_names;
+  seam_status rc = seam_model_run(st->v.model, f->n_cut, held, (const seam_tensor *const *)f->cut,
+                                  st->n_out, NULL, outputs, err);
+  f->timing.fallback_us += edge_us_since(t0);
+  return rc;
+}
+
+/* The worker did not answer this frame (reason, why): the device finishes
+ * it (a BUSY frame). */
+static void run_fallback(seam_edge_stream *st, edge_frame *f, seam_edge_reason reason,
+                         const char *why) {
+  for (size_t i = 0; f->outputs && i < st->n_out; i++) seam_tensor_free(f->outputs[i]);
+  free(f->outputs);
   f->outputs = calloc(st->n_out ? st->n_out : 1, sizeof *f->outputs);
+  f->timing.remote = 0;
+  f->timing.reason = reason;
   if (!f->outputs) {
     f->status = SEAM_ERR_NO_MEMORY;
     snprintf(f->message, sizeof f->message, "out of memory");
     return;
   }
-  int64_t t0 = edge_mono_us();
   seam_error e = {0};
-  /* The tensors held are the head's (int8 ones where the cut is planned so). */
-  const char *const *held = st->v.kind == EDGE_CUT_SPLIT ? st->v.head_names : f->cut_names;
-  f->status = seam_model_run(st->v.model, f->n_cut, held, (const seam_tensor *const *)f->cut,
-                             st->n_out, NULL, f->outputs, &e);
-  f->timing.fallback_us = edge_us_since(t0);
-  f->timing.remote = 0;
+  f->status = device_tail(st, f, f->outputs, &e);
   if (f->status == SEAM_OK) {
     f->timing.fell_back = 1;
-    snprintf(f->message, sizeof f->message, "fell back to the device: %s", why);
+    snprintf(f->message, sizeof f->message, "fell back to the device (%s): %s",
+             seam_edge_reason_name(reason), why);
   } else {
-    snprintf(f->message, sizeof f->message, "the fallback on the device failed: %s", e.message);
+    snprintf(f->message, sizeof f->message, "%s; the device's run of the tail failed too: %s", why,
+             e.message);
+  }
+}
+
+/* The worker's outputs (f->outputs) hold NaN or Inf in output bad although
+ * every tensor sent was finite: the device's run replaces them; finite
+ * values there make it a fallback, non-finite ones are the model's answer. */
+static void check_non_finite(seam_edge_stream *st, edge_frame *f, size_t bad) {
+  seam_value_info info;
+  const char *name = seam_model_output_info(st->v.model, bad, &info) == SEAM_OK ? info.name : "?";
+  char why[SEAM_ERROR_MESSAGE_SIZE - 64];
+  snprintf(why, sizeof why, "the worker's output '%s' holds NaN or Inf although every tensor sent "
+           "was finite", name);
+  seam_tensor **mine = calloc(st->n_out ? st->n_out : 1, sizeof *mine);
+  seam_error e = {0};
+  if (!mine || device_tail(st, f, mine, &e) != SEAM_OK) {
+    f->status = mine ? e.status : SEAM_ERR_NO_MEMORY;
+    f->timing.remote = 0;
+    f->timing.reason = SEAM_EDGE_REASON_BAD_REPLY;
+    snprintf(f->message, sizeof f->message, "%s, and the device's run of the tail to check it "
+             "failed: %s", why, mine ? e.message : "out of memory");
+    free(mine);
+    return;
+  }
+  bool finite = edge_first_non_finite(st->n_out, (const seam_tensor *const *)mine) == st->n_out;
+  for (size_t i = 0; i < st->n_out; i++) {
+    seam_tensor_free(f->outputs[i]);
+    f->outputs[i] = mine[i];
+  }
+  free(mine);
+  if (finite) {
+    f->timing.remote = 0;
+    f->timing.fell_back = 1;
+    f->timing.reason = SEAM_EDGE_REASON_BAD_REPLY;
+    snprintf(f->message, sizeof f->message, "fell back to the device (bad_reply): %s, and the "
+             "device's run has none", why);
+  } else {
+    snprintf(f->message, sizeof f->message, "the worker's output '%s' holds NaN or Inf; the "
+             "device's run of the tail gives non-finite values too: they are the model's answer",
+             name);
   }
 }
 
@@ -183,6 +245,8 @@ static seam_status frame_cut(seam_edge_stream *st, edge_frame *f, size_t n_input
   f->n_cut = st->v.kind == EDGE_CUT_CLOUD ? n_inputs : st->v.n_cut;
   f->cut = calloc(f->n_cut ? f->n_cut : 1, sizeof *f->cut);
   if (!f->cut) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  seam_status bound = edge_bind_input_dims(st->v.model, n_inputs, names, inputs, &f->bound, err);
+  if (bound != SEAM_OK) return bound;
   if (st->v.kind == EDGE_CUT_SPLIT) {
     f->cut_names = st->v.cut;
     int64_t t0 = edge_mono_us();
@@ -203,16 +267,17 @@ static seam_status frame_cut(seam_edge_stream *st, edge_frame *f, size_t n_input
 }
 
 /* Sends a frame whose cut is ready; on return the frame is PENDING (the
- * receiver's), or DONE after a fallback. Errors of the frame itself
- * (encoding) are returned with the frame still BUSY. */
-static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *err) {
+ * receiver's), or DONE after a fallback (the stream broke, the deadline
+ * passed, the cut tensors do not encode). Always SEAM_OK. */
+static seam_status frame_send(seam_edge_stream *st, edge_frame *f) {
   pthread_mutex_lock(&st->lock);
   bool broken = st->broken;
+  seam_edge_reason broken_reason = st->broken_reason;
   char why[sizeof st->broken_why];
   snprintf(why, sizeof why, "%s", st->broken_why);
   pthread_mutex_unlock(&st->lock);
   if (broken) {
-    run_fallback(st, f, why);
+    run_fallback(st, f, broken_reason, why);
     frame_done(st, f);
     return SEAM_OK;
   }
@@ -223,7 +288,7 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *e
       char reason[128];
       snprintf(reason, sizeof reason, "the deadline of %d ms passed before the request was sent",
                st->v.deadline_ms);
-      run_fallback(st, f, reason);
+      run_fallback(st, f, SEAM_EDGE_REASON_DEADLINE, reason);
       frame_done(st, f);
       return SEAM_OK;
     }
@@ -235,28 +300,49 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f, seam_error *e
   int64_t t0 = edge_mono_us();
   uint8_t *buf = NULL;
   size_t size = 0;
+  seam_error e = {0};
   seam_status rc = edge_pack_request(
       &st->v, f->request_id, budget_ms, f->n_cut, f->cut_names,
       st->v.kind == EDGE_CUT_SPLIT ? st->v.wire : NULL, (const seam_tensor *const *)f->cut, &buf,
-      &size, &f->timing.tensor_bytes_up, err);
-  if (rc != SEAM_OK) return rc;
+      &size, &f->timing.tensor_bytes_up, &e);
+  if (rc != SEAM_OK) { /* not sent: the device finishes the frame */
+    char reason[SEAM_ERROR_MESSAGE_SIZE];
+    snprintf(reason, sizeof reason, "the request was not sent: %s", e.message);
+    run_fallback(st, f, SEAM_EDGE_REASON_NOT_SENT, reason);
+    frame_done(st, f);
+    return SEAM_OK;
+  }
   f->timing.encode_us = edge_us_since(t0);
   f->timing.bytes_up = size;
+  /* The send waits for the connection and for HTTP/2 flow control: at most
+   * until the frame's deadline, without one STREAM_SEND_LIMIT_MS. */
+  bool by_deadline = f->deadline_us != 0;
+  int limit_ms = STREAM_SEND_LIMIT_MS;
+  if (by_deadline) {
+    int64_t left_us = f->deadline_us - edge_mono_us();
+    limit_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : 0;
+  }
   f->sent_us = edge_mono_us();
   /* From here the receiver may take the frame: touch it no more. */
   pthread_mutex_lock(&st->lock);
   f->state = FRAME_PENDING;
   pthread_cond_broadcast(&st->cond);
   pthread_mutex_unlock(&st->lock);
-  int code = seam_grpc_stream_send(st->grpc, buf, size, STREAM_SEND_LIMIT_MS);
+  int code = seam_grpc_stream_send(st->grpc, buf, size, limit_ms);
   free(buf);
   /* UNAVAILABLE: the call has ended; receive reads its end and status (the
    * worker's reason) and finishes the frame. Otherwise the stream is ended
    * here (the transport already cancelled it after a timeout). */
-  if (code != 0 && code != SEAM_RPC_UNAVAILABLE) {
-    set_broken(st, "sending to the worker failed (%s%s)", seam_rpc_code_name(code),
-               code == SEAM_RPC_DEADLINE_EXCEEDED ? ": the worker read nothing for 10 s" : "");
+  if (code == SEAM_RPC_DEADLINE_EXCEEDED && by_deadline) {
+    set_broken(st, SEAM_EDGE_REASON_DEADLINE,
+               "sending to the worker did not finish within the frame's deadline of %d ms (no "
+               "connection, or flow control)", st->v.deadline_ms);
     seam_grpc_stream_cancel(st->grpc); /* wakes a receive waiting on the stream */
+  } else if (code != 0 && code != SEAM_RPC_UNAVAILABLE) {
+    set_broken(st, SEAM_EDGE_REASON_NETWORK, "sending to the worker failed (%s%s)",
+               seam_rpc_code_name(code),
+               code == SEAM_RPC_DEADLINE_EXCEEDED ? ": the worker read nothing for 10 s" : "");
+    seam_grpc_stream_cancel(st->grpc);
   }
   return SEAM_OK;
 }
@@ -319,7 +405,7 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
     if (rc == SEAM_OK) frame_done(st, f);
   } else {
     rc = frame_cut(st, f, n_inputs, in_names, inputs, err);
-    if (rc == SEAM_OK) rc = frame_send(st, f, err);
+    if (rc == SEAM_OK) rc = frame_send(st, f);
   }
   free(in_names);
   if (rc != SEAM_OK) { /* nothing is in flight for this frame */
@@ -337,7 +423,19 @@ static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
   int64_t arrived = edge_mono_us();
   Seam__V1__InferReply *rp = seam__v1__infer_reply__unpack(NULL, size, data);
   if (!rp) {
-    set_broken(st, "the worker sent a message that is not a seam.v1.InferReply");
+    set_broken(st, SEAM_EDGE_REASON_BAD_REPLY,
+               "the worker sent a message (%zu bytes) that is not a seam.v1.InferReply", size);
+    seam_grpc_stream_cancel(st->grpc);
+    return;
+  }
+  if (!rp->request_id || !rp->request_id[0]) {
+    /* The worker could not read one of the requests, and cannot say which:
+     * every frame waiting finishes on the device. */
+    int code = rp->status ? (int)rp->status->code : SEAM_RPC_OK;
+    set_broken(st, SEAM_EDGE_REASON_BAD_REPLY,
+               "the worker sent a reply without a request_id (%s: %s)", seam_rpc_code_name(code),
+               rp->status && rp->status->message ? rp->status->message : "");
+    seam__v1__infer_reply__free_unpacked(rp, NULL);
     seam_grpc_stream_cancel(st->grpc);
     return;
   }
@@ -361,23 +459,32 @@ static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
   f->timing.bytes_down = size;
   int code = rp->status ? (int)rp->status->code : SEAM_RPC_OK;
   const char *text = rp->status && rp->status->message ? rp->status->message : "";
-  if (code == SEAM_RPC_OK) {
+  char why[SEAM_ERROR_MESSAGE_SIZE - 64];
+  if (code != SEAM_RPC_OK) {
+    /* Whatever the worker answered, the device finishes the frame. */
+    snprintf(why, sizeof why, "the worker answered %s: %s", seam_rpc_code_name(code), text);
+    run_fallback(st, f, edge_reason_from_rpc_code(code), why);
+  } else if (!edge_reply_fits_model(st->v.model, &f->bound, rp, why, sizeof why)) {
+    run_fallback(st, f, SEAM_EDGE_REASON_BAD_REPLY, why);
+  } else {
     f->outputs = calloc(st->n_out ? st->n_out : 1, sizeof *f->outputs);
     seam_error e = {0};
     int64_t t0 = edge_mono_us();
-    f->status = f->outputs ? edge_decode_outputs(rp, st->n_out, f->outputs, &e)
-                           : seam_fail(&e, SEAM_ERR_NO_MEMORY, "out of memory");
+    seam_status rc = f->outputs ? edge_decode_outputs(rp, st->n_out, f->outputs, &e)
+                                : seam_fail(&e, SEAM_ERR_NO_MEMORY, "out of memory");
     f->timing.decode_us = edge_us_since(t0);
-    f->timing.remote = f->status == SEAM_OK;
-    snprintf(f->message, sizeof f->message, "%s", f->status == SEAM_OK ? "" : e.message);
-  } else if (code == SEAM_RPC_UNAVAILABLE || code == SEAM_RPC_DEADLINE_EXCEEDED) {
-    char why[SEAM_ERROR_MESSAGE_SIZE - 64];
-    snprintf(why, sizeof why, "the worker answered %s: %s", seam_rpc_code_name(code), text);
-    run_fallback(st, f, why);
-  } else {
-    f->status = seam_status_from_rpc_code(code);
-    snprintf(f->message, sizeof f->message, "InferStream on the worker failed (%s): %s",
-             seam_rpc_code_name(code), text);
+    if (rc != SEAM_OK) {
+      snprintf(why, sizeof why, "the worker's reply does not decode: %s", e.message);
+      run_fallback(st, f, SEAM_EDGE_REASON_BAD_REPLY, why);
+    } else {
+      f->status = SEAM_OK;
+      f->timing.remote = 1;
+      f->message[0] = '\0';
+      size_t bad = edge_first_non_finite(st->n_out, (const seam_tensor *const *)f->outputs);
+      if (bad < st->n_out &&
+          edge_first_non_finite(f->n_cut, (const seam_tensor *const *)f->cut) == f->n_cut)
+        check_non_finite(st, f, bad);
+    }
   }
   seam__v1__infer_reply__free_unpacked(rp, NULL);
   frame_done(st, f);
@@ -387,8 +494,8 @@ static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
  * must finish on the device now (the stream broke, or its deadline passed:
  * *fallback is set and why says which). The frame is marked BUSY; NULL when
  * none (lock held). */
-static edge_frame *next_ready(seam_edge_stream *st, int64_t now, bool *fallback, char *why,
-                              size_t why_size) {
+static edge_frame *next_ready(seam_edge_stream *st, int64_t now, bool *fallback,
+                              seam_edge_reason *reason, char *why, size_t why_size) {
   edge_frame *best = NULL;
   *fallback = false;
   for (int i = 0; i < st->cap; i++) {
@@ -398,13 +505,16 @@ static edge_frame *next_ready(seam_edge_stream *st, int64_t now, bool *fallback,
   for (int i = 0; i < st->cap && !best; i++) {
     edge_frame *f = &st->frames[i];
     if (f->state != FRAME_PENDING) continue;
-    if (st->broken)
+    if (st->broken) {
       snprintf(why, why_size, "%s", st->broken_why);
-    else if (f->deadline_us && now >= f->deadline_us)
+      *reason = st->broken_reason;
+    } else if (f->deadline_us && now >= f->deadline_us) {
       snprintf(why, why_size, "the deadline of %d ms passed before the worker's reply",
                st->v.deadline_ms);
-    else
+      *reason = SEAM_EDGE_REASON_DEADLINE;
+    } else {
       continue;
+    }
     best = f;
     *fallback = true;
   }
@@ -465,10 +575,11 @@ seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs, sea
     pthread_mutex_lock(&st->lock);
     int64_t now = edge_mono_us();
     bool fallback;
-    edge_frame *f = next_ready(st, now, &fallback, why, sizeof why);
+    seam_edge_reason reason = SEAM_EDGE_REASON_NONE;
+    edge_frame *f = next_ready(st, now, &fallback, &reason, why, sizeof why);
     if (f) {
       pthread_mutex_unlock(&st->lock);
-      if (fallback) run_fallback(st, f, why);
+      if (fallback) run_fallback(st, f, reason, why);
       return deliver(st, f, outputs, tag, timing, err);
     }
     if (now >= until) {
@@ -501,8 +612,9 @@ seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs, sea
     } else if (r == SEAM_GRPC_RECV_END) {
       char message[256];
       int code = seam_grpc_stream_finish(st->grpc, STREAM_FINISH_MS, message, sizeof message);
-      set_broken(st, "the stream to the worker ended (%s%s%s)", seam_rpc_code_name(code),
-                 message[0] ? ": " : "", message);
+      /* OK here means the worker ended the stream with frames unanswered. */
+      set_broken(st, edge_reason_from_rpc_code(code), "the stream to the worker ended (%s%s%s)",
+                 seam_rpc_code_name(code), message[0] ? ": " : "", message);
     }
     free(data);
   }

@@ -19,10 +19,25 @@
 
 seam_grpc_channel *seam_grpc_channel_open(const char *target, size_t max_message_bytes,
                                           seam_error *err) {
-  if (!target || max_message_bytes > INT32_MAX) {
+  seam_grpc_channel_options options = {.max_message_bytes = max_message_bytes};
+  return seam_grpc_channel_open_with(target, &options, err);
+}
+
+static void set_int_arg(grpc_arg *arg, const char *key, int value) {
+  arg->type = GRPC_ARG_INTEGER;
+  arg->key = (char *)key;
+  arg->value.integer = value;
+}
+
+seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
+                                               const seam_grpc_channel_options *options,
+                                               seam_error *err) {
+  seam_grpc_channel_options none = {0};
+  const seam_grpc_channel_options *o = options ? options : &none;
+  if (!target || o->max_message_bytes > INT32_MAX || o->connect_timeout_ms < 0) {
     if (err) {
       err->status = SEAM_ERR_INVALID_ARGUMENT;
-      snprintf(err->message, sizeof err->message, "bad target or message limit");
+      snprintf(err->message, sizeof err->message, "bad target, message limit or connect timeout");
     }
     return NULL;
   }
@@ -35,14 +50,20 @@ seam_grpc_channel *seam_grpc_channel_open(const char *target, size_t max_message
     return NULL;
   }
   grpc_init();
-  grpc_arg args[2];
-  args[0].type = GRPC_ARG_INTEGER;
-  args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-  args[0].value.integer = (int)max_message_bytes;
-  args[1].type = GRPC_ARG_INTEGER;
-  args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
-  args[1].value.integer = (int)max_message_bytes;
-  grpc_channel_args channel_args = {max_message_bytes ? 2 : 0, args};
+  grpc_arg args[4];
+  size_t n = 0;
+  if (o->max_message_bytes) {
+    set_int_arg(&args[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)o->max_message_bytes);
+    set_int_arg(&args[n++], GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, (int)o->max_message_bytes);
+  }
+  if (o->connect_timeout_ms) {
+    /* Measured with gRPC 1.51: an attempt to a blackholed address, or to a
+     * port that accepts TCP and never speaks HTTP/2, then fails after this
+     * long instead of 20 s. */
+    set_int_arg(&args[n++], GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, o->connect_timeout_ms);
+    set_int_arg(&args[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, o->connect_timeout_ms);
+  }
+  grpc_channel_args channel_args = {n, args};
   grpc_channel_credentials *creds = grpc_insecure_credentials_create();
   ch->channel = grpc_channel_create(target, creds, &channel_args);
   grpc_channel_credentials_release(creds);

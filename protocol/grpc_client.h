@@ -25,6 +25,25 @@ typedef struct seam_grpc_channel seam_grpc_channel;
 seam_grpc_channel *seam_grpc_channel_open(const char *target, size_t max_message_bytes,
                                           seam_error *err);
 
+/* What a channel may be tuned with; zero-initialize. */
+typedef struct seam_grpc_channel_options {
+  size_t max_message_bytes; /* send and receive limit; 0 = gRPC's defaults */
+  /* The longest one connection attempt may take (TCP connect and the HTTP/2
+   * handshake up to the server's first SETTINGS frame), in ms; 0 = gRPC's
+   * 20 s. Set as both GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, which gRPC 1.51's
+   * subchannel uses as its minimum connect timeout, and
+   * GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS (the first attempt's deadline is
+   * the later of the two). A call that is not wait-for-ready fails with
+   * UNAVAILABLE when the attempt times out, and later calls fail at once
+   * until the next attempt, after a backoff starting at this value. */
+  int connect_timeout_ms;
+} seam_grpc_channel_options;
+
+/* seam_grpc_channel_open with options (NULL: all defaults). */
+seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
+                                               const seam_grpc_channel_options *options,
+                                               seam_error *err);
+
 /* Closes the channel and releases gRPC; accepts NULL. */
 void seam_grpc_channel_close(seam_grpc_channel *channel);
 

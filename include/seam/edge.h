@@ -4,9 +4,12 @@
  * a seam-cloud worker. seam_edge_infer runs the head of the model here (the
  * nodes up to the cut tensors), sends the cut tensors to the worker, which
  * runs the tail, and returns the graph outputs: the same outputs as a local
- * run (exactly with the RAW codec). When the worker cannot be reached or does
- * not answer within the deadline, the device finishes the tail itself from
- * the cut tensors it already computed (it does not start over).
+ * run (exactly with the RAW codec). Whenever the worker does not deliver a
+ * good answer (it cannot be reached or connected to within the connect
+ * timeout, misses the deadline, is busy, fails, refuses the model, or sends
+ * a reply that does not fit the model), the device finishes the tail itself
+ * from the cut tensors it already computed (it does not start over), and
+ * timing->reason says why.
  *
  * A stream (seam_edge_stream_open) sends many inferences of one session over
  * one InferStream call, for camera pipelines: submit frames as they come,
@@ -53,7 +56,42 @@ typedef struct seam_edge_config {
   seam_edge_codec codec;
   int zstd_level;         /* 0 = no compression; else a zstd level */
   int threads;            /* threads of the device's model runs; 0 = online cores */
+  /* How long one attempt to connect to the worker may take (TCP connect and
+   * the HTTP/2 handshake, up to the worker's first SETTINGS frame), in ms;
+   * 0 = SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS. A call waiting for a
+   * connection that does not come in time falls back (reason NETWORK);
+   * while the worker stays unreachable, later calls fall back at once until
+   * gRPC's next attempt, which follows after a backoff that starts at this
+   * timeout and grows (x1.6, up to 120 s). */
+  int connect_timeout_ms;
 } seam_edge_config;
+
+#define SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS 2000
+
+/* Why the device finished the tail itself (seam_edge_timing.reason). */
+typedef enum seam_edge_reason {
+  SEAM_EDGE_REASON_NONE = 0,           /* no fallback */
+  SEAM_EDGE_REASON_NETWORK = 1,        /* unreachable, no connection within the connect
+                                          timeout, the connection or stream broke, the
+                                          call was cancelled (UNAVAILABLE, CANCELLED) */
+  SEAM_EDGE_REASON_DEADLINE = 2,       /* the deadline passed first (DEADLINE_EXCEEDED) */
+  SEAM_EDGE_REASON_WORKER_BUSY = 3,    /* RESOURCE_EXHAUSTED: over a limit or out of memory */
+  SEAM_EDGE_REASON_WORKER_ERROR = 4,   /* INTERNAL, UNKNOWN, ABORTED, DATA_LOSS */
+  SEAM_EDGE_REASON_WORKER_REFUSED = 5, /* the worker will not run this request: another
+                                          model file (FAILED_PRECONDITION), no such model
+                                          (NOT_FOUND), UNIMPLEMENTED, INVALID_ARGUMENT,
+                                          OUT_OF_RANGE, PERMISSION_DENIED ... */
+  SEAM_EDGE_REASON_BAD_REPLY = 6,      /* a reply that does not parse, does not fit the
+                                          model (names, dtypes, shapes, count) or holds
+                                          NaN/Inf where the device's run has none */
+  SEAM_EDGE_REASON_NOT_SENT = 7        /* the request could not be built (the cut tensors
+                                          do not encode, e.g. INT8 of a tensor holding Inf) */
+} seam_edge_reason;
+
+#define SEAM_EDGE_REASON_COUNT 8
+
+/* Short constant name of a reason ("network", "worker_refused"); never NULL. */
+SEAM_API const char *seam_edge_reason_name(seam_edge_reason reason);
 
 /* Where the time of one seam_edge_infer went (microseconds) and what crossed
  * the network. Zero for parts that did not happen. */
@@ -74,6 +112,11 @@ typedef struct seam_edge_timing {
    * an INT8 head's int8 cut tensors): tensor_bytes_up / bytes_up is what the
    * codec saved. */
   uint64_t tensor_bytes_up;
+  /* Why the tail did not come from the worker (SEAM_EDGE_REASON_NONE when it
+   * did); set with fell_back = 1, and also when the device's own run of the
+   * tail failed after the worker's failure (the call's error is then the
+   * device's). */
+  seam_edge_reason reason;
 } seam_edge_timing;
 
 typedef struct seam_edge_session seam_edge_session;
@@ -87,9 +130,25 @@ SEAM_API seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_err
 /* Runs one inference. names[i] names inputs[i] (names == NULL: the model's
  * inputs in order). n_outputs must equal the model's output count; outputs[i]
  * receives a new tensor (the caller frees it) for graph output i. timing may
- * be NULL. After a network failure (unreachable worker, deadline) the tail
- * runs on the device: the status is then SEAM_OK, timing->fell_back is 1 and
- * err's message says why. Any other failure leaves every outputs[i] NULL. */
+ * be NULL.
+ *
+ * Whatever the worker does, the app gets the model's answer: when the call
+ * fails with any status (unreachable, connect timeout, deadline, busy,
+ * worker error, model refused) or its reply is not a valid answer for this
+ * model (not an InferReply, a status other than OK inside it, an output
+ * missing, extra, duplicated, misnamed, of another dtype or of a shape the
+ * model and the given inputs do not allow, undecodable payload), the tail
+ * runs on the device from the cut tensors: the status is SEAM_OK,
+ * timing->fell_back is 1, timing->reason says why and err's message names
+ * what the worker answered. A reply holding NaN or Inf although every
+ * tensor sent was finite is checked by running the tail on the device, and
+ * the device's outputs are returned (fell_back = 1, SEAM_EDGE_REASON_BAD_REPLY,
+ * when they are finite; when the device gets non-finite values too, that is
+ * the model's answer: remote = 1, fell_back = 0). Only errors a run on the
+ * device would repeat are returned: bad arguments or inputs (the head, or
+ * for the "cloud" cut the device's run of the whole model, fails), or the
+ * device's run of the tail failing after the worker did (timing->reason
+ * still says what the worker did). On error every outputs[i] is NULL. */
 SEAM_API seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs,
                                      const char *const *names, const seam_tensor *const *inputs,
                                      size_t n_outputs, seam_tensor **outputs,
@@ -148,18 +207,23 @@ SEAM_API seam_status seam_edge_profile_remote(const seam_edge_profile_request *r
  * frame: the caller decides).
  *
  * Fallback continues, it does not restart: each frame keeps its cut tensors
- * until its reply arrives. When the stream breaks (the worker is gone or
- * shuts down, a reply is not an InferReply), or when a frame's deadline
- * (the session's deadline_ms, counted from its submit) passes first, or the
- * worker answers UNAVAILABLE or DEADLINE_EXCEEDED, the device finishes that
- * frame's tail itself and receive returns it with SEAM_OK, fell_back = 1
- * and the reason in err's message. A broken stream stays broken: frames
+ * until its reply arrives. When the worker answers a frame with any status
+ * other than OK (busy, failing, another model file, no such model, ...), or
+ * with a reply that does not fit the model (checked as for seam_edge_infer,
+ * NaN/Inf included), or when the frame's deadline (the session's
+ * deadline_ms, counted from its submit) passes first, the device finishes
+ * that frame's tail itself: receive returns it with SEAM_OK, fell_back = 1,
+ * timing->reason and the worker's answer in err's message; the stream goes
+ * on. When the stream breaks (the worker is gone, shuts down or ends the
+ * stream, no connection within the connect timeout, a message that is not
+ * an InferReply or has no request_id), every frame still waiting finishes on
+ * the device the same way, and a broken stream stays broken: frames
  * submitted later run on the device (fell_back = 1); open a new stream to
- * try the worker again. Other errors the worker reports for one frame
- * (wrong model hash, unknown model, bad tensor) are that frame's result:
- * receive returns the error with the frame's tag, and the stream goes on.
- * With the "local" cut every frame runs on the device at submit; with
- * "cloud" the frame's inputs are sent (and kept for a fallback).
+ * try the worker again. Only the device's own failure (its run of the tail
+ * fails too, e.g. a bad input with the "cloud" cut) is a frame's error:
+ * receive returns it with the frame's tag. With the "local" cut every frame
+ * runs on the device at submit; with "cloud" the frame's inputs are sent
+ * (and kept for a fallback).
  *
  * Thread-safety: one thread may submit while another receives (or one
  * thread does both); no two threads may submit, or receive, on one stream
@@ -180,9 +244,13 @@ SEAM_API seam_edge_stream *seam_edge_stream_open(seam_edge_session *s, int max_i
  * caller's and comes back with the frame's result. Runs the head now (the
  * whole model with the "local" cut), so bad inputs fail here with nothing
  * in flight. SEAM_ERR_AGAIN (nothing done) when max_in_flight frames are
- * waiting to be received. Blocks only while gRPC's flow control holds the
- * message (a worker that reads nothing for 10 s breaks the stream). The
- * caller keeps its inputs; the stream copies what it needs. */
+ * waiting to be received. Blocks only while the connection is being made
+ * (at most the connect timeout) or gRPC's flow control holds the message,
+ * and never past the frame's deadline: a send still waiting then breaks the
+ * stream (the frame falls back, SEAM_EDGE_REASON_DEADLINE). Without a
+ * deadline a send waits at most 10 s (a worker that reads nothing that long
+ * breaks the stream). The caller keeps its inputs; the stream copies what
+ * it needs. */
 SEAM_API seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
                                              const char *const *names,
                                              const seam_tensor *const *inputs, uint64_t tag,
@@ -196,8 +264,8 @@ SEAM_API seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inpu
  * worker's time). Waits at most timeout_ms (< 0: no limit; 0: only what is
  * ready); SEAM_ERR_AGAIN when no frame finished in that time (nothing is
  * lost: call again). Fallbacks run here, on the receiving thread. A frame
- * the worker refused returns its error with *tag set and every outputs[i]
- * NULL. */
+ * whose fallback failed on the device returns that error with *tag set and
+ * every outputs[i] NULL. */
 SEAM_API seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs,
                                               seam_tensor **outputs, uint64_t *tag,
                                               seam_edge_timing *timing, int timeout_ms,
