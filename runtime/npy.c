@@ -77,14 +77,15 @@ static seam_status parse_header(const char *header, seam_dtype *dtype, int *rank
   return SEAM_OK;
 }
 
-SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
-  size_t size = 0;
-  unsigned char *bytes = seam_read_file(path, &size, err);
-  if (!bytes) return NULL;
-  seam_tensor *t = NULL;
+SEAM_API seam_tensor *seam_tensor_load_npy_memory(const void *data, size_t size, seam_error *err) {
+  const unsigned char *bytes = data;
+  if (!bytes && size) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "NULL bytes");
+    return NULL;
+  }
   if (size < 10 || memcmp(bytes, "\x93NUMPY", 6) != 0) {
-    seam_fail(err, SEAM_ERR_PARSE, "%s: not a NumPy .npy file", path);
-    goto out;
+    seam_fail(err, SEAM_ERR_PARSE, "not a NumPy .npy file");
+    return NULL;
   }
   size_t header_len, offset;
   if (bytes[6] == 1) {
@@ -94,17 +95,17 @@ SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
     header_len = bytes[8] | (size_t)bytes[9] << 8 | (size_t)bytes[10] << 16 | (size_t)bytes[11] << 24;
     offset = 12;
   } else {
-    seam_fail(err, SEAM_ERR_UNSUPPORTED, "%s: .npy version %d is not supported", path, bytes[6]);
-    goto out;
+    seam_fail(err, SEAM_ERR_UNSUPPORTED, ".npy version %d is not supported", bytes[6]);
+    return NULL;
   }
   if (header_len > size - offset) {
-    seam_fail(err, SEAM_ERR_PARSE, "%s: truncated header", path);
-    goto out;
+    seam_fail(err, SEAM_ERR_PARSE, "truncated header");
+    return NULL;
   }
   char *header = malloc(header_len + 1);
   if (!header) {
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-    goto out;
+    return NULL;
   }
   memcpy(header, bytes + offset, header_len);
   header[header_len] = '\0';
@@ -113,21 +114,35 @@ SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
   int64_t dims[SEAM_MAX_RANK];
   seam_status st = parse_header(header, &dtype, &rank, dims, err);
   free(header);
-  if (st != SEAM_OK) {
-    seam_error_prefix(err, "%s", path);
-    goto out;
-  }
+  if (st != SEAM_OK) return NULL;
   offset += header_len;
-  if (!(t = seam_tensor_create(dtype, (size_t)rank, dims, err))) goto out;
-  if (size - offset != seam_tensor_nbytes(t)) {
-    seam_fail(err, SEAM_ERR_PARSE, "%s: data has %zu bytes, its shape needs %zu", path, size - offset,
-              seam_tensor_nbytes(t));
-    seam_tensor_free(t);
-    t = NULL;
-    goto out;
+  /* The data must be there before anything is allocated for it: the shape
+   * in a corrupt header must not decide how much memory seam asks for. */
+  int64_t count = seam_shape_count(rank, dims);
+  size_t elem = seam_dtype_size(dtype);
+  if (count < 0 || (uint64_t)count > SIZE_MAX / elem) {
+    char shape[160];
+    seam_fail(err, SEAM_ERR_SHAPE, "shape %s has too many elements",
+              seam_shape_str(rank, dims, shape, sizeof shape));
+    return NULL;
   }
-  memcpy(t->data, bytes + offset, seam_tensor_nbytes(t));
-out:
+  size_t nbytes = (size_t)count * elem;
+  if (size - offset != nbytes) {
+    seam_fail(err, SEAM_ERR_PARSE, "data has %zu bytes, its shape needs %zu", size - offset, nbytes);
+    return NULL;
+  }
+  seam_tensor *t = seam_tensor_create(dtype, (size_t)rank, dims, err);
+  if (!t) return NULL;
+  memcpy(t->data, bytes + offset, nbytes);
+  return t;
+}
+
+SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
+  size_t size = 0;
+  unsigned char *bytes = seam_read_file(path, &size, err);
+  if (!bytes) return NULL;
+  seam_tensor *t = seam_tensor_load_npy_memory(bytes, size, err);
+  if (!t) seam_error_prefix(err, "%s", path);
   free(bytes);
   return t;
 }
