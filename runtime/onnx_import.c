@@ -23,8 +23,10 @@ static char *dup_str(const char *s) {
   return d;
 }
 
-/* Index of the value named name, created when absent; -1 on no memory. */
+/* Index of the value named name, created when absent; -1 on no memory.
+ * An unset name (NULL in protobuf-c's proto2 messages) is the empty one. */
 static int intern_value(builder *b, const char *name) {
+  if (!name) name = "";
   int v = seam_graph_find_value(b->g, name);
   if (v >= 0) return v;
   if (b->g->n_values == b->cap_values) {
@@ -262,7 +264,8 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
     int v = intern_value(b, tp->name ? tp->name : "");
     if (v < 0) return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
     if (g->values[v].constant)
-      return seam_fail(b->err, SEAM_ERR_PARSE, "initializer '%s' appears twice", tp->name);
+      return seam_fail(b->err, SEAM_ERR_PARSE, "initializer '%s' appears twice",
+                       tp->name ? tp->name : "");
     if (!(g->values[v].constant = seam_tensor_adopt_onnx(tp, base_dir, b->err)))
       return b->err ? b->err->status : SEAM_ERR_PARSE;
     g->values[v].dtype = g->values[v].constant->dtype;
@@ -289,7 +292,8 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
   }
   for (size_t i = 0; i < gp->n_output; i++) {
     int v = seam_graph_find_value(g, gp->output[i]->name ? gp->output[i]->name : "");
-    if (v < 0) return seam_fail(b->err, SEAM_ERR_PARSE, "graph output '%s' is never produced", gp->output[i]->name);
+    if (v < 0) return seam_fail(b->err, SEAM_ERR_PARSE, "graph output '%s' is never produced",
+                                gp->output[i]->name ? gp->output[i]->name : "");
     if ((st = check_tensor_type(b, gp->output[i], "output")) != SEAM_OK) return st;
     if (!g->values[v].constant) read_type(&g->values[v], gp->output[i]);
     g->outputs[g->n_outputs++] = v;
