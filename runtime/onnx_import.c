@@ -145,9 +145,10 @@ static seam_status check_kernels(builder *b, const Onnx__GraphProto *gp, int ops
     const char *domain = np->domain ? np->domain : "";
     bool default_domain = !*domain || strcmp(domain, "ai.onnx") == 0;
     if (default_domain && np->op_type && seam_op_lookup(np->op_type)) continue;
+    /* An empty op type gets a label too: "" would be found in any list. */
     char label[96];
     snprintf(label, sizeof label, "%s%s%s", default_domain ? "" : domain, default_domain ? "" : "::",
-             np->op_type ? np->op_type : "?");
+             np->op_type && *np->op_type ? np->op_type : "?");
     if (strstr(missing, label)) continue;
     if (!first) first = np;
     count++;
