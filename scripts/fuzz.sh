@@ -37,9 +37,9 @@ tests/fuzz/make_seeds.sh "$build" "$build/seeds"
 # above those limits, so an allocation past it is a bug, not a big input.
 flags_for() {
   case "$1" in
-    # model_load: allocations over 1 GiB fail inside the target (fuzz_model_load.c),
+    # model_load: allocations over 4 GiB fail inside the target (fuzz_model_load.c),
     # so libFuzzer's own malloc limit sits above that.
-    model_load) echo "-max_len=65536 -malloc_limit_mb=2048 -timeout=20" ;;
+    model_load) echo "-max_len=65536 -malloc_limit_mb=8192 -timeout=20" ;;
     npy) echo "-max_len=65536 -malloc_limit_mb=128 -timeout=10" ;;
     codec) echo "-max_len=262144 -malloc_limit_mb=128 -timeout=10" ;;
     cloud) echo "-max_len=131072 -malloc_limit_mb=256 -timeout=20" ;;
