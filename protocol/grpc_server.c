@@ -556,6 +556,7 @@ seam_grpc_pending *seam_grpc_defer(const seam_grpc_request *request) {
   if (!p) return NULL;
   p->call = ctx->call;
   p->st = ctx->st;
+  p->local = ctx->local;
   if (p->st) seam_grpc_stream_defer(p->st);
   ctx->deferred = true;
   return p;
@@ -564,7 +565,9 @@ seam_grpc_pending *seam_grpc_defer(const seam_grpc_request *request) {
 void seam_grpc_complete(seam_grpc_pending *p, seam_grpc_response *resp) {
   if (!p) return;
   resp->message[sizeof resp->message - 1] = '\0';
-  if (p->call)
+  if (p->local)
+    seam_grpc_local_complete(p->local, resp);
+  else if (p->call)
     send_response(p->call, resp);
   else
     seam_grpc_stream_complete(p->st, resp);
@@ -572,6 +575,7 @@ void seam_grpc_complete(seam_grpc_pending *p, seam_grpc_response *resp) {
 }
 
 bool seam_grpc_pending_abandoned(const seam_grpc_pending *p) {
+  if (p->local) return false;
   if (p->call) return atomic_load(&p->call->over);
   return seam_grpc_stream_abandoned(p->st);
 }

@@ -173,4 +173,23 @@ void seam_grpc_complete(seam_grpc_pending *pending, seam_grpc_response *response
  * load); long work polls it and stops. */
 bool seam_grpc_pending_abandoned(const seam_grpc_pending *pending);
 
+/* ---- In-process calls ----------------------------------------------------
+ *
+ * A handler called without the transport (a fuzz target, a test of the
+ * handlers alone) may defer too: seam_grpc_local_attach gives the request
+ * a transport of its own, and seam_grpc_local_wait returns the reply,
+ * given at once or completed later from another thread. One call at a
+ * time per record; a local request is never abandoned. */
+typedef struct seam_grpc_local seam_grpc_local;
+
+seam_grpc_local *seam_grpc_local_create(void); /* NULL when out of memory */
+void seam_grpc_local_attach(seam_grpc_local *local, seam_grpc_request *request);
+
+/* After the handler returned with *response: when it deferred, waits (at
+ * most timeout_ms) for the completion and moves it into *response. False
+ * when the deferred reply did not come in time (the record must then not be
+ * freed: the completion still writes into it). */
+bool seam_grpc_local_wait(seam_grpc_local *local, seam_grpc_response *response, int timeout_ms);
+void seam_grpc_local_free(seam_grpc_local *local);
+
 #endif

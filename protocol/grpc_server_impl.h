@@ -1,5 +1,6 @@
 /* Internals shared by grpc_server.c (server, unary calls) and
- * grpc_server_stream.c (bidirectional streams). Only these two files include
+ * grpc_server_stream.c (bidirectional streams); grpc_local.c (in-process
+ * calls) reads the handler context. Only these files include
  * this header: it is where gRPC types meet seam's server state.
  *
  * Every tag handed to gRPC points at a struct whose first member is a
@@ -64,6 +65,7 @@ typedef struct stream_state stream_state;
 typedef struct handler_context {
   call_state *call;  /* a unary call, or NULL */
   stream_state *st;  /* a stream message, or NULL */
+  seam_grpc_local *local; /* an in-process call (grpc_local.c), or NULL */
   int64_t deadline_ns;
   bool deferred;     /* seam_grpc_defer was called */
 } handler_context;
@@ -71,7 +73,11 @@ typedef struct handler_context {
 struct seam_grpc_pending {
   call_state *call;
   stream_state *st;
+  seam_grpc_local *local;
 };
+
+/* grpc_local.c: the completion of an in-process call. */
+void seam_grpc_local_complete(seam_grpc_local *local, seam_grpc_response *response);
 
 struct seam_grpc_server {
   grpc_server *server;

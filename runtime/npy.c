@@ -185,20 +185,29 @@ static seam_status parse_header(const char *header, size_t len, seam_dtype *dtyp
   return SEAM_OK;
 }
 
-SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
-  if (!path) {
-    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "path is NULL");
-    return NULL;
+/* Where the bytes of a .npy come from: an open regular file or memory. */
+typedef struct npy_source {
+  int fd;
+  const char *path; /* for messages */
+  const unsigned char *bytes;
+} npy_source;
+
+/* The caller has checked that [offset, offset + n) lies within the size. */
+static seam_status read_at(const npy_source *src, uint64_t offset, void *buf, size_t n, seam_error *err) {
+  if (src->bytes) {
+    if (n) memcpy(buf, src->bytes + offset, n);
+    return SEAM_OK;
   }
-  uint64_t size;
-  int fd = seam_open_regular(path, ".npy file", &size, err);
-  if (fd < 0) return NULL;
+  return seam_read_exact(src->fd, src->path, offset, buf, n, err);
+}
+
+static seam_tensor *load_npy(const npy_source *src, uint64_t size, seam_error *err) {
   seam_tensor *t = NULL;
   char *header = NULL;
   unsigned char pre[12];
   seam_status st = SEAM_OK;
   size_t header_len = 0, offset = 0;
-  if (size < 10 || seam_read_exact(fd, path, 0, pre, 10, NULL) != SEAM_OK || memcmp(pre, "\x93NUMPY", 6) != 0) {
+  if (size < 10 || read_at(src, 0, pre, 10, NULL) != SEAM_OK || memcmp(pre, "\x93NUMPY", 6) != 0) {
     st = seam_fail(err, SEAM_ERR_PARSE, "not a NumPy .npy file");
   } else if ((pre[6] != 1 && pre[6] != 2 && pre[6] != 3) || pre[7] != 0) {
     st = seam_fail(err, SEAM_ERR_UNSUPPORTED, ".npy version %d.%d is not supported (NumPy writes 1.0, 2.0 and 3.0)",
@@ -206,7 +215,7 @@ SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
   } else if (pre[6] == 1) {
     header_len = pre[8] | (size_t)pre[9] << 8;
     offset = 10;
-  } else if (size < 12 || seam_read_exact(fd, path, 10, pre + 10, 2, NULL) != SEAM_OK) {
+  } else if (size < 12 || read_at(src, 10, pre + 10, 2, NULL) != SEAM_OK) {
     st = seam_fail(err, SEAM_ERR_PARSE, "truncated header");
   } else {
     header_len = pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
@@ -222,7 +231,7 @@ SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
     st = seam_fail(err, SEAM_ERR_PARSE, "malformed header: the data starts at byte %zu, not on a %d-byte boundary",
                    offset + header_len, NPY_ALIGN);
   if (st == SEAM_OK && !(header = malloc(header_len + 1))) st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-  if (st == SEAM_OK) st = seam_read_exact(fd, path, offset, header, header_len, err);
+  if (st == SEAM_OK) st = read_at(src, offset, header, header_len, err);
   if (st == SEAM_OK && (header_len == 0 || header[header_len - 1] != '\n'))
     st = seam_fail(err, SEAM_ERR_PARSE, "malformed header: it does not end with a newline");
   seam_dtype dtype = SEAM_DTYPE_UNDEFINED;
@@ -238,23 +247,45 @@ SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
     char shape[128];
     seam_shape_str(rank, dims, shape, sizeof shape);
     if (count < 0 || (uint64_t)count > UINT64_MAX / elem)
-      st = seam_fail(err, SEAM_ERR_PARSE, "shape %s overflows", shape);
+      st = seam_fail(err, SEAM_ERR_SHAPE, "shape %s has too many elements", shape);
     else if ((uint64_t)count * elem != have)
       st = seam_fail(err, SEAM_ERR_PARSE, "data has %llu bytes, shape %s of %s needs %llu", (unsigned long long)have,
                      shape, seam_dtype_name(dtype), (unsigned long long)((uint64_t)count * elem));
     else if (!(t = seam_tensor_create(dtype, (size_t)rank, dims, err)))
       st = err ? err->status : SEAM_ERR_NO_MEMORY;
     else
-      st = seam_read_exact(fd, path, offset, t->data, (size_t)have, err);
+      st = read_at(src, offset, t->data, (size_t)have, err);
   }
   if (st != SEAM_OK) {
     seam_tensor_free(t);
     t = NULL;
-    seam_error_prefix(err, "%s", path);
   }
   free(header);
-  close(fd);
   return t;
+}
+
+SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err) {
+  if (!path) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "path is NULL");
+    return NULL;
+  }
+  uint64_t size;
+  npy_source src = {.path = path};
+  src.fd = seam_open_regular(path, ".npy file", &size, err);
+  if (src.fd < 0) return NULL;
+  seam_tensor *t = load_npy(&src, size, err);
+  if (!t) seam_error_prefix(err, "%s", path);
+  close(src.fd);
+  return t;
+}
+
+SEAM_API seam_tensor *seam_tensor_load_npy_memory(const void *data, size_t size, seam_error *err) {
+  if (!data && size) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "NULL bytes");
+    return NULL;
+  }
+  npy_source src = {.fd = -1, .path = "(memory)", .bytes = data ? data : (const unsigned char *)""};
+  return load_npy(&src, size, err);
 }
 
 SEAM_API seam_status seam_tensor_save_npy(const seam_tensor *t, const char *path, seam_error *err) {

@@ -26,8 +26,10 @@ static char *dup_str(const char *s) {
   return d;
 }
 
-/* Index of the value named name, created when absent; -1 on no memory. */
+/* Index of the value named name, created when absent; -1 on no memory.
+ * An unset name (NULL in protobuf-c's proto2 messages) is the empty one. */
 static int intern_value(builder *b, const char *name) {
+  if (!name) name = "";
   int v = seam_name_map_get(&b->names, name);
   if (v >= 0) return v;
   if (b->g->n_values == b->cap_values) {
@@ -149,9 +151,10 @@ static seam_status check_kernels(builder *b, const Onnx__GraphProto *gp, int ops
     const char *domain = np->domain ? np->domain : "";
     bool default_domain = !*domain || strcmp(domain, "ai.onnx") == 0;
     if (default_domain && np->op_type && seam_op_lookup(np->op_type)) continue;
+    /* An empty op type gets a label too: "" would be found in any list. */
     char label[96];
     snprintf(label, sizeof label, "%s%s%s", default_domain ? "" : domain, default_domain ? "" : "::",
-             np->op_type ? np->op_type : "?");
+             np->op_type && *np->op_type ? np->op_type : "?");
     if (strstr(missing, label)) continue;
     if (!first) first = np;
     count++;
@@ -288,7 +291,8 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
     int v = intern_value(b, tp->name ? tp->name : "");
     if (v < 0) return seam_fail(b->err, SEAM_ERR_NO_MEMORY, "out of memory");
     if (g->values[v].constant)
-      return seam_fail(b->err, SEAM_ERR_PARSE, "initializer '%s' appears twice", tp->name);
+      return seam_fail(b->err, SEAM_ERR_PARSE, "initializer '%s' appears twice",
+                       tp->name ? tp->name : "");
     if (!(g->values[v].constant = seam_tensor_adopt_onnx(tp, base_dir, b->err)))
       return b->err ? b->err->status : SEAM_ERR_PARSE;
     g->values[v].dtype = g->values[v].constant->dtype;
@@ -315,7 +319,9 @@ static seam_status build(builder *b, const Onnx__ModelProto *m, const char *base
   }
   for (size_t i = 0; i < gp->n_output; i++) {
     int v = seam_name_map_get(&b->names, gp->output[i]->name ? gp->output[i]->name : "");
-    if (v < 0) return seam_fail(b->err, SEAM_ERR_PARSE, "graph output '%s' is never produced", gp->output[i]->name);
+    if (v < 0)
+      return seam_fail(b->err, SEAM_ERR_PARSE, "graph output '%s' is never produced",
+                       gp->output[i]->name ? gp->output[i]->name : "");
     if ((st = check_tensor_type(b, gp->output[i], "output")) != SEAM_OK) return st;
     if (!g->values[v].constant) read_type(&g->values[v], gp->output[i]);
     g->outputs[g->n_outputs++] = v;

@@ -100,13 +100,23 @@ seam_status seam_tensor_set_shape(seam_tensor *t, seam_dtype dtype, int rank, co
   }
   if ((uint64_t)count > (uint64_t)(SIZE_MAX / 2) / seam_dtype_size(dtype))
     return seam_fail(err, SEAM_ERR_SHAPE, "tensor of %lld elements is too large", (long long)count);
+  /* Strides can overflow even when count does not: an empty tensor
+   * ([0, 5, INT64_MAX]) has a zero count but not representable strides. */
+  int64_t strides[SEAM_MAX_RANK], stride = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    strides[i] = stride;
+    if (i > 0 && dims[i] != 0 && stride > INT64_MAX / dims[i]) {
+      char buf[128];
+      return seam_fail(err, SEAM_ERR_SHAPE, "invalid shape %s: its strides overflow",
+                       seam_shape_str(rank, dims, buf, sizeof buf));
+    }
+    if (i > 0) stride *= dims[i];
+  }
   t->dtype = dtype;
   t->rank = rank;
-  int64_t stride = 1;
-  for (int i = rank - 1; i >= 0; i--) {
+  for (int i = 0; i < rank; i++) {
     t->dims[i] = dims[i];
-    t->strides[i] = stride;
-    stride *= dims[i];
+    t->strides[i] = strides[i];
   }
   for (int i = rank; i < SEAM_MAX_RANK; i++) t->dims[i] = t->strides[i] = 0;
   t->count = count;

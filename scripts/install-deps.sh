@@ -4,6 +4,8 @@
 #
 #   scripts/install-deps.sh            build + tests + demo (default)
 #   scripts/install-deps.sh --bench    also Node.js and npm, for bench/ (ONNX Runtime)
+#   scripts/install-deps.sh --fuzz     also clang, its fuzzer and sanitizer
+#                                      runtimes and llvm-symbolizer (scripts/fuzz.sh)
 #   scripts/install-deps.sh --runtime  only what the cloud worker image needs to run
 set -euo pipefail
 
@@ -24,6 +26,9 @@ test_packages=(
 )
 # Benchmarks against ONNX Runtime run it from npm (onnxruntime-node).
 bench_packages=(nodejs npm)
+# libFuzzer and the sanitizer runtimes ship in libclang-rt-14-dev; llvm
+# provides llvm-symbolizer for readable crash stacks.
+fuzz_packages=(clang libclang-rt-14-dev llvm)
 runtime_packages=(
   libprotobuf-c1 libzstd1 libcjson1 libssl3 libgrpc29 libwebsockets17
   libxnnpack0 libpthreadpool0 libcpuinfo0 ca-certificates
@@ -32,6 +37,7 @@ runtime_packages=(
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;
   "") wanted=("${build_packages[@]}" "${test_packages[@]}") ;;
+  --fuzz) wanted=("${build_packages[@]}" "${test_packages[@]}" "${fuzz_packages[@]}") ;;
   --bench)
     wanted=("${build_packages[@]}" "${test_packages[@]}")
     # A machine may already have Node.js from elsewhere (with npm inside);
@@ -40,7 +46,7 @@ case "${1:-}" in
       wanted+=("${bench_packages[@]}")
     fi
     ;;
-  *) echo "usage: $0 [--bench | --runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--bench | --fuzz | --runtime]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -58,6 +58,8 @@ SEAM_API const void *seam_tensor_data_const(const seam_tensor *tensor);
 
 /* Reads a NumPy .npy file (version 1–3, C order, little-endian numeric or bool). */
 SEAM_API seam_tensor *seam_tensor_load_npy(const char *path, seam_error *err);
+/* The same from the bytes of a whole .npy file in memory (they are copied). */
+SEAM_API seam_tensor *seam_tensor_load_npy_memory(const void *bytes, size_t size, seam_error *err);
 /* Writes a NumPy .npy file (version 1.0). */
 SEAM_API seam_status seam_tensor_save_npy(const seam_tensor *tensor, const char *path,
                                           seam_error *err);

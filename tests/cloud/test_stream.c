@@ -661,7 +661,7 @@ int main(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   signal(SIGALRM, on_alarm);
-  alarm(TIME_LIMIT_S);
+  alarm((unsigned)(TIME_LIMIT_S * worker_time_scale()));
   double t_start = now_s();
 
   /* The model's name in the repository: the folder holding model.onnx. */
@@ -698,7 +698,7 @@ int main(int argc, char **argv) {
   /* 64 frames, pipelined: RAW exact, INT8+zstd same top-1. */
   for (int codec = 0; codec < 2; codec++) {
     seam_edge_session *s = open_session(fast, CUT, codec ? SEAM_EDGE_CODEC_INT8 : SEAM_EDGE_CODEC_RAW,
-                                        codec ? 3 : 0, 10000);
+                                        codec ? 3 : 0, 10000 * worker_time_scale());
     seam_edge_stream *st = seam_edge_stream_open(s, 8, &err);
     CHECK(st != NULL, "open: %s", err.message);
     if (st) {
@@ -733,7 +733,7 @@ int main(int argc, char **argv) {
   /* The "cloud" and "local" cuts through the stream API. */
   for (int k = 0; k < 2; k++) {
     seam_edge_session *s = open_session(k ? NULL : fast, k ? "local" : "cloud",
-                                        SEAM_EDGE_CODEC_RAW, 0, 10000);
+                                        SEAM_EDGE_CODEC_RAW, 0, 10000 * worker_time_scale());
     seam_edge_stream *st = seam_edge_stream_open(s, 4, &err);
     CHECK(st != NULL, "open: %s", err.message);
     if (st) pipeline(st, 0, n_samples, 4, true, k ? EXPECT_LOCAL : EXPECT_REMOTE, k ? "local" : "cloud");
@@ -747,7 +747,8 @@ int main(int argc, char **argv) {
   test_flow_control(cloud_exe);
 
   /* 4 threads, a stream each, on one session. */
-  seam_edge_session *shared = open_session(fast, CUT, SEAM_EDGE_CODEC_RAW, 0, 10000);
+  seam_edge_session *shared =
+      open_session(fast, CUT, SEAM_EDGE_CODEC_RAW, 0, 10000 * worker_time_scale());
   pthread_t th[THREADS];
   thread_arg args[THREADS];
   double t0 = now_s();

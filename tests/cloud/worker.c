@@ -22,6 +22,12 @@ double worker_now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+int worker_time_scale(void) {
+  const char *v = getenv("SEAM_TEST_TIME_SCALE");
+  int scale = v ? atoi(v) : 1;
+  return scale < 1 ? 1 : scale > 20 ? 20 : scale;
+}
+
 static int fail(pid_t *pid, char *why, size_t size, const char *msg) {
   snprintf(why, size, "%s", msg);
   if (*pid > 0) {

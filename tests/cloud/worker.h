@@ -10,6 +10,12 @@
 /* Monotonic seconds. */
 double worker_now_s(void);
 
+/* How much slower than usual this run may be: SEAM_TEST_TIME_SCALE (1..20,
+ * default 1). Generous time limits (a whole program's, a deadline that only
+ * has to be met) are multiplied by it; a bound that is the point of a check
+ * is not. The ThreadSanitizer run (scripts/test.sh --tsan) sets it. */
+int worker_time_scale(void);
+
 /* Forks and execs `exe --models repo --listen 127.0.0.1:0 --threads 2`
  * followed by extra (NULL-terminated, may be NULL), with its stdout on a pipe,
  * and reads "… listening on 127.0.0.1:PORT" within 10 s. Returns the port
