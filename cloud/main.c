@@ -46,7 +46,8 @@ static void on_signal(int sig) {
 typedef struct settings {
   long threads, parallel_runs, model_threads, max_message_mb, stream_window, debug_delay_ms;
   long max_batch, max_request_mb, plan_cache_mb, queue_depth, max_queued_mb, max_echo_kb,
-      profile_timeout_ms, max_connections, handshake_timeout_ms, idle_timeout_ms, max_unsent_mb;
+      profile_timeout_ms, max_connections, handshake_timeout_ms, idle_timeout_ms, max_unsent_mb,
+      max_transport_mb;
 } settings;
 
 typedef struct option_def {
@@ -87,13 +88,17 @@ static const option_def options[] = {
         "deadline of a Profile call without an earlier one (default 60000)"),
     OPT("--max-connections", 1, 1 << 20, SEAM_GRPC_MAX_CONNECTIONS_DEFAULT, max_connections,
         "open connections; more are closed at once (default 4096, and\n"
-        "                        always 256 descriptors below the process limit)"),
+        "                        always 256 descriptors, or a third of a lower limit,\n"
+        "                        below the process limit)"),
     OPT("--handshake-timeout-ms", 1, 600000, SEAM_GRPC_HANDSHAKE_TIMEOUT_MS_DEFAULT, handshake_timeout_ms,
         "a connection that has not set up HTTP/2 in this time is closed (default 10000)"),
     OPT("--idle-timeout-ms", 1, 86400000, SEAM_GRPC_IDLE_TIMEOUT_MS_DEFAULT, idle_timeout_ms,
         "a connection without calls for this long is closed (default 300000)"),
     OPT("--max-unsent-reply-mb", 1, 1 << 20, 256, max_unsent_mb,
         "reply bytes waiting for clients that read slowly, MiB (default 256)"),
+    OPT("--max-transport-mb", 16, 1 << 20, 1024, max_transport_mb,
+        "gRPC's buffers of all connections, MiB (default 1024); under its pressure\n"
+        "                        gRPC shrinks windows and refuses new calls"),
     /* Makes every Infer wait as if it had queued, so that deadline handling
      * can be tested deterministically. */
     OPT("--debug-delay-ms", 0, 60000, 0, debug_delay_ms, NULL),
@@ -283,6 +288,7 @@ int main(int argc, char **argv) {
                                  .handshake_timeout_ms = (int)set.handshake_timeout_ms,
                                  .idle_timeout_ms = (int)set.idle_timeout_ms,
                                  .max_unsent_reply_bytes = (size_t)set.max_unsent_mb << 20,
+                                 .max_transport_bytes = (size_t)set.max_transport_mb << 20,
                                  .log = stderr};
   int port = 0;
   seam_error err;

@@ -389,7 +389,7 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
   }
 
   grpc_init();
-  grpc_arg args[7];
+  grpc_arg args[8];
   size_t n_args = 0;
   add_int_arg(args, &n_args, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)cfg->max_message_bytes);
   add_int_arg(args, &n_args, GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, (int)cfg->max_message_bytes);
@@ -402,8 +402,17 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
   /* Clients may keep their connection alive with pings while idle. */
   add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args[n_args++] = seam_grpc_socket_guard_arg(s->guard);
+  grpc_resource_quota *quota = grpc_resource_quota_create("seam-cloud");
+  grpc_resource_quota_resize(quota, cfg->max_transport_bytes ? cfg->max_transport_bytes
+                                                              : SEAM_GRPC_MAX_TRANSPORT_BYTES_DEFAULT);
+  args[n_args].type = GRPC_ARG_POINTER;
+  args[n_args].key = (char *)GRPC_ARG_RESOURCE_QUOTA;
+  args[n_args].value.pointer.p = quota;
+  args[n_args].value.pointer.vtable = grpc_resource_quota_arg_vtable();
+  n_args++;
   grpc_channel_args channel_args = {n_args, args};
   s->server = grpc_server_create(&channel_args, NULL);
+  grpc_resource_quota_unref(quota); /* the server holds its own reference */
   s->cq = grpc_completion_queue_create_for_next(NULL);
   grpc_server_register_completion_queue(s->server, s->cq, NULL);
   for (size_t i = 0; i < s->n_methods; i++) {

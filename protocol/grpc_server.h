@@ -94,6 +94,10 @@ typedef struct seam_grpc_server_config {
    * not at all); a reply that would go over is replaced by its status alone,
    * RESOURCE_EXHAUSTED. */
   size_t max_unsent_reply_bytes;
+  /* gRPC's own buffers of all connections (requests arriving, frames
+   * waiting): its memory quota, under whose pressure it shrinks flow-control
+   * windows and refuses new streams. */
+  size_t max_transport_bytes;
   FILE *log;                       /* connection refusals, one line per second at most; NULL: none */
 } seam_grpc_server_config;
 
@@ -103,6 +107,7 @@ typedef struct seam_grpc_server_config {
 #define SEAM_GRPC_IDLE_TIMEOUT_MS_DEFAULT 300000
 #define SEAM_GRPC_MAX_STREAMS_DEFAULT 100
 #define SEAM_GRPC_MAX_UNSENT_REPLY_BYTES_DEFAULT ((size_t)256 << 20)
+#define SEAM_GRPC_MAX_TRANSPORT_BYTES_DEFAULT ((size_t)1 << 30)
 /* Descriptors kept free (a third of the limit when that is less) for
  * everything that is not a connection (model
  * files, gRPC's own wakeup fds, logs) and for the connections one pass of

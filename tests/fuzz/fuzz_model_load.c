@@ -33,6 +33,13 @@
 #define FUZZ_ASAN 1
 #endif
 #endif
+/* The allocation hook needs the sanitizer's allocator interface, which
+ * clang ships and gcc's ASan (the --sanitize suite) does not. */
+#if defined(FUZZ_ASAN) && defined(__has_include)
+#if !__has_include(<sanitizer/allocator_interface.h>)
+#undef FUZZ_ASAN
+#endif
+#endif
 
 #ifdef FUZZ_ASAN
 #include <sanitizer/allocator_interface.h>
