@@ -24,6 +24,7 @@
 #include "tests/fuzz/fuzz_check.h"
 
 #define FUZZ_MAX_INPUT_BYTES ((uint64_t)4 << 20)
+#define FUZZ_PLAN_MEMORY_BYTES ((size_t)64 << 20)
 #define FUZZ_LOAD_ALLOC_BOUND(size) (((size_t)1 << 30) + 64 * (size_t)(size))
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -122,7 +123,10 @@ static void build_plans(const seam_model *m) {
   for (int fast = 1; fast >= 0; fast--) {
     seam_plan_request req = {.n_given = (int)n_in, .given_values = g->inputs,
                              .given = (const seam_tensor *const *)inputs, .n_wanted = g->n_outputs,
-                             .wanted = g->outputs, .fast_kernels = fast != 0, .threadpool = NULL};
+                             .wanted = g->outputs, .fast_kernels = fast != 0, .threadpool = NULL,
+                             /* What the worker bounds a request by: without it a node
+                              * planned on constants may compute for minutes. */
+                             .max_memory_bytes = FUZZ_PLAN_MEMORY_BYTES};
     seam_plan *plan = NULL;
     memset(&err, 0, sizeof err);
     seam_status st = seam_plan_build(g, &req, &plan, &err);
