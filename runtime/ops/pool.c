@@ -105,7 +105,7 @@ static int64_t to_col_major(const seam_window *w, int64_t idx) {
             case POOL_MAX:                                                                      \
               for (int64_t q = t.lo[last]; q < t.hi[last]; q++) {                               \
                 ACC v = (ACC)xp[first + q * dl];                                                \
-                if (v > acc || best < 0) {                                                      \
+                if (best < 0 || v > acc || (v != v && acc == acc)) { /* the first NaN wins */ \
                   acc = v;                                                                      \
                   best = first + q * dl;                                                        \
                 }                                                                               \
@@ -256,8 +256,8 @@ seam_status seam_global_pool_infer(seam_op_ctx *ctx) {
       double acc = kind == POOL_MAX ? -INFINITY : 0.0;                                     \
       if (kind == POOL_MAX) {                                                              \
         T m = size > 0 ? xp[0] : (T)-INFINITY;                                             \
-        for (int64_t i = 1; i < size; i++)                                                 \
-          if (xp[i] > m || m != m) m = xp[i];                                              \
+        for (int64_t i = 1; i < size && m == m; i++) /* a NaN is the max, as in NumPy */   \
+          if (xp[i] > m || xp[i] != xp[i]) m = xp[i];                                      \
         acc = m;                                                                           \
       } else if (kind == POOL_AVERAGE) {                                                   \
         for (int64_t i = 0; i < size; i++) acc += xp[i];                                   \

@@ -104,13 +104,15 @@ static inline double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
   [SEAM_DTYPE_UINT8] = op##_u8, [SEAM_DTYPE_UINT16] = op##_u16, [SEAM_DTYPE_UINT32] = op##_u32,   \
   [SEAM_DTYPE_UINT64] = op##_u64
 
-UNARY_FLOAT(relu, x > 0 ? x : 0.0)
+/* Written so that NaN falls through to x: NaN in, NaN out, as in NumPy
+ * (np.maximum, np.clip) and PyTorch. */
+UNARY_FLOAT(relu, x < 0 ? 0.0 : x)
 UNARY_SINT(relu, x > 0 ? x : 0)
 UNARY_FLOAT(leaky_relu, x >= 0 ? x : p->alpha * x)
 UNARY_FLOAT(elu, x >= 0 ? x : p->alpha * expm1(x))
 UNARY_FLOAT(selu, x > 0 ? p->gamma * x : p->gamma * p->alpha * expm1(x))
-UNARY_FLOAT(celu, fmax(0.0, x) + fmin(0.0, p->alpha * expm1(x / p->alpha)))
-UNARY_FLOAT(thresholded_relu, x > p->alpha ? x : 0.0)
+UNARY_FLOAT(celu, x > 0 ? x : x <= 0 ? p->alpha * expm1(x / p->alpha) : x)
+UNARY_FLOAT(thresholded_relu, x <= p->alpha ? 0.0 : x)
 UNARY_FLOAT(sigmoid, sigmoid(x))
 UNARY_FLOAT(hard_sigmoid, clamp01(p->alpha * x + p->beta))
 UNARY_FLOAT(hard_swish, x * clamp01(x / 6.0 + 0.5))

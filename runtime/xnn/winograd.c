@@ -32,21 +32,10 @@
 #include <xnnpack.h>
 
 #include "runtime/error.h"
+#include "runtime/xnn/vector_clones.h"
 
 #define CB 64        /* channels per transform block */
 
-/* The transforms are built for AVX-512, AVX2 and the baseline, picked at load
- * time (the library itself targets baseline x86-64). Not under
- * ThreadSanitizer: the clones' ifunc resolvers run while the dynamic loader
- * relocates, before the TSan runtime is set up, and crash there. */
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(__SANITIZE_THREAD__)
-#if __has_attribute(target_clones)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef VECTOR_CLONES
-#define VECTOR_CLONES
-#endif
 #define MAX_ALPHA 6  /* largest tile edge (F(4,3)) */
 #define ALIGN 64
 

@@ -9,6 +9,7 @@
 #include "runtime/error.h"
 #include "runtime/xnn/vnni_conv.h"
 #include "runtime/xnn/winograd.h"
+#include "runtime/xnn/xnn_fallback.h"
 
 _Static_assert(SEAM_XNN_EXTRA_BYTES == XNN_EXTRA_BYTES, "spare bytes after XNNPACK inputs");
 
@@ -41,6 +42,12 @@ struct seam_xnn_op {
   size_t post_count;
   size_t n_a, n_b;
   size_t shape_a[XNN_MAX_TENSOR_DIMS], shape_b[XNN_MAX_TENSOR_DIMS];
+  float clamp_lo, clamp_hi; /* UN_CLAMP, which seam computes itself (NaN stays NaN) */
+  /* Non-finite inputs: checked before each run, computed by the portable kernel. */
+  seam_xnn_fallback fallback;
+  bool b_is_const;
+  const float *a, *b; /* the buffers bound by setup */
+  float *out;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -190,6 +197,8 @@ seam_xnn_class seam_xnn_classify(const seam_node *node, const seam_tensor *const
     return qc8_conv_fits(node, inputs, is_const, output) ? SEAM_XNN_SPATIAL : SEAM_XNN_NONE;
   if (!seam_xnn_available() || node->n_inputs < 1 || !is_f32(inputs[0]) || !is_f32(output) || is_const[0])
     return SEAM_XNN_NONE;
+  /* NaN or inf in weights reach every output: the portable kernel handles them. */
+  if (!seam_xnn_constants_finite(node, inputs, is_const)) return SEAM_XNN_NONE;
   const seam_tensor *x = inputs[0];
   if (is_op(node, "Conv")) {
     const seam_tensor *w = node->n_inputs > 1 ? inputs[1] : NULL;
@@ -444,8 +453,32 @@ seam_status seam_xnn_create_node(const seam_node *node, const seam_tensor *const
     seam_xnn_free(op);
     return st;
   }
+  if (op->kind != KIND_QC8_CONV && op->kind != KIND_VNNI_CONV) { /* int8 has no NaN */
+    seam_xnn_fallback *f = &op->fallback;
+    f->kind = op->kind == KIND_FC ? SEAM_XNN_FALLBACK_ROWS : SEAM_XNN_FALLBACK_NHWC;
+    f->node = node;
+    f->n_inputs = node->n_inputs < SEAM_XNN_FALLBACK_MAX_INPUTS ? node->n_inputs : SEAM_XNN_FALLBACK_MAX_INPUTS;
+    for (int k = 1; k < f->n_inputs; k++) f->consts[k] = inputs[k];
+    f->in[0] = *inputs[0];
+    f->out = *output;
+    f->in[0].data = f->out.data = NULL;
+    f->in[0].owns_data = f->out.owns_data = false;
+  }
   *out = op;
   return SEAM_OK;
+}
+
+/* The physical shape of a binary op's output (NumPy broadcasting). */
+static seam_status broadcast_shape(const seam_tensor *a, const seam_tensor *b, seam_tensor *out, seam_error *err) {
+  int rank = a->rank > b->rank ? a->rank : b->rank;
+  int64_t dims[SEAM_MAX_RANK];
+  for (int d = 0; d < rank; d++) {
+    int da = d - (rank - a->rank), db = d - (rank - b->rank);
+    int64_t x = da >= 0 ? a->dims[da] : 1, y = db >= 0 ? b->dims[db] : 1;
+    if (x != y && x != 1 && y != 1) return seam_fail(err, SEAM_ERR_SHAPE, "operands do not broadcast");
+    dims[d] = x == 1 ? y : x;
+  }
+  return seam_tensor_set_shape(out, SEAM_DTYPE_FLOAT32, rank, dims, err);
 }
 
 seam_status seam_xnn_create_elementwise(const seam_node *node, const seam_tensor *const *inputs,
@@ -470,12 +503,19 @@ seam_status seam_xnn_create_elementwise(const seam_node *node, const seam_tensor
   } else {
     op->kind = KIND_UNARY;
     float clip_lo, clip_hi;
+    /* Relu and Clip are seam's own loop: XNNPACK's clamp turns NaN into its
+     * lower bound, and a clamp is memory-bound either way. */
     if (is_op(node, "Relu")) {
       op->unary = UN_CLAMP;
-      st = xnn_create_clamp_nc_f32(1, 1, 1, fmaxf(0.0f, lo), hi, 0, &op->op);
+      op->clamp_lo = fmaxf(0.0f, lo);
+      op->clamp_hi = hi;
+      st = xnn_status_success;
     } else if (is_op(node, "Clip") && constant_clip_bounds(node, inputs, is_const, &clip_lo, &clip_hi)) {
       op->unary = UN_CLAMP;
-      st = xnn_create_clamp_nc_f32(1, 1, 1, fmaxf(clip_lo, lo), fminf(clip_hi, hi), 0, &op->op);
+      /* ONNX: min(max(x, lo), hi), so lo > hi gives hi everywhere. */
+      op->clamp_lo = fmaxf(clip_lo, lo);
+      op->clamp_hi = fminf(clip_hi, hi);
+      st = xnn_status_success;
     } else if (is_op(node, "Sigmoid")) {
       op->unary = UN_SIGMOID;
       st = xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &op->op);
@@ -496,6 +536,18 @@ seam_status seam_xnn_create_elementwise(const seam_node *node, const seam_tensor
     return xnn_fail(err, st, "elementwise create");
   }
   seam_status s2 = create_post(node, (size_t)count, op, err);
+  if (s2 == SEAM_OK && op->kind == KIND_BINARY) {
+    seam_xnn_fallback *f = &op->fallback;
+    f->kind = SEAM_XNN_FALLBACK_BINARY;
+    f->node = node;
+    f->n_inputs = 2;
+    op->b_is_const = is_const[1];
+    if ((s2 = seam_tensor_set_shape(&f->in[0], SEAM_DTYPE_FLOAT32, n_a, shape_a, err)) == SEAM_OK &&
+        (s2 = seam_tensor_set_shape(&f->in[1], SEAM_DTYPE_FLOAT32, n_b, shape_b, err)) == SEAM_OK &&
+        (s2 = broadcast_shape(&f->in[0], &f->in[1], &f->out, err)) == SEAM_OK && f->out.count != count)
+      s2 = seam_fail(err, SEAM_ERR_INTERNAL, "%s: operand shapes give %lld elements, not %lld", node->name,
+                     (long long)f->out.count, (long long)count);
+  }
   if (s2 != SEAM_OK) {
     seam_xnn_free(op);
     return s2;
@@ -508,7 +560,7 @@ seam_status seam_xnn_create_elementwise(const seam_node *node, const seam_tensor
 static enum xnn_status setup_unary(xnn_operator_t u, unary_kind kind, size_t count, const float *in, float *out,
                                    pthreadpool_t tp) {
   switch (kind) {
-  case UN_CLAMP: return xnn_setup_clamp_nc_f32(u, count, in, out, tp);
+  case UN_CLAMP: return xnn_status_success; /* seam_xnn_run computes it */
   case UN_SIGMOID: return xnn_setup_sigmoid_nc_f32(u, count, in, out, tp);
   case UN_HARDSWISH: return xnn_setup_hardswish_nc_f32(u, count, in, out, tp);
   case UN_LEAKY_RELU: return xnn_setup_leaky_relu_nc_f32(u, count, in, out, tp);
@@ -526,6 +578,9 @@ seam_status seam_xnn_setup(seam_xnn_op *op, const void *a_in, const void *b_in, 
   enum xnn_status st = xnn_status_success;
   const float *a = a_in, *b = b_in;
   float *output = out;
+  op->a = a;
+  op->b = b;
+  op->out = output;
   switch (op->kind) {
   case KIND_QC8_CONV:
     st = xnn_setup_convolution2d_nhwc_qc8(op->op, op->batch, op->height, op->width, a_in, out, tp);
@@ -561,7 +616,31 @@ seam_status seam_xnn_setup(seam_xnn_op *op, const void *a_in, const void *b_in, 
   return SEAM_OK;
 }
 
+/* ---- Relu / Clip: min(max(x, lo), hi) written so that NaN passes through ---- */
+
+#define CLAMP_TILE 16384
+
+static void clamp_tile(void *context, size_t start, size_t n) {
+  const seam_xnn_op *op = context;
+  const float *x = op->a + start;
+  float *y = op->out + start, lo = op->clamp_lo, hi = op->clamp_hi;
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i] < lo ? lo : x[i];
+    y[i] = v > hi ? hi : v;
+  }
+}
+
 seam_status seam_xnn_run(seam_xnn_op *op, pthreadpool_t tp, seam_error *err) {
+  if (op->kind == KIND_UNARY && op->unary == UN_CLAMP) {
+    pthreadpool_parallelize_1d_tile_1d(tp, clamp_tile, op, op->rows, CLAMP_TILE, 0);
+    return SEAM_OK;
+  }
+  const seam_xnn_fallback *f = &op->fallback;
+  if (f->kind != SEAM_XNN_FALLBACK_NONE &&
+      (!seam_all_finite_parallel(op->a, (size_t)f->in[0].count, tp) ||
+       (f->kind == SEAM_XNN_FALLBACK_BINARY && !op->b_is_const &&
+        !seam_all_finite_parallel(op->b, (size_t)f->in[1].count, tp))))
+    return seam_xnn_fallback_run(f, op->a, op->b, op->out, err);
   if (op->kind == KIND_WINOGRAD) return seam_wino_run(op->wino, tp, err);
   if (op->kind == KIND_VNNI_CONV) return seam_vconv_run(op->vconv, tp, err);
   enum xnn_status st = xnn_run_operator(op->op, tp);

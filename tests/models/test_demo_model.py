@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """The committed demo model (examples/fashion_mnist) through `seam run`,
-against the logits PyTorch computed for the committed sample images.
+against the logits PyTorch computed for the committed sample images; and
+with one NaN pixel in a sample, whose logits must all be NaN (NaN propagates
+through Conv, Relu, MaxPool and Gemm in NumPy, ONNX and PyTorch) while the
+other sample of the batch keeps its logits.
 
 Usage: test_demo_model.py --seam PATH_TO_SEAM [--seam-arg ARG ...]
 Ends with `N passed, N failed`; exits 1 on any failure.
@@ -53,6 +56,21 @@ def main() -> int:
             ok = named == [classes[k] for k in reference.argmax(1)]
             print(f"{'PASS' if ok else 'FAIL'} --labels names the top classes")
             passed, failed = passed + ok, failed + (not ok)
+        samples = np.load(DEMO / "samples.npy")
+        batch = samples[:2].copy()
+        batch[0, 0, 14, 14] = np.nan
+        nan_in, nan_out = Path(tmp) / "nan.npy", Path(tmp) / "nan_logits.npy"
+        np.save(nan_in, batch)
+        proc = subprocess.run([str(args.seam), "run", "--model", str(DEMO / "model.onnx"), "--input", str(nan_in),
+                               "--output", str(nan_out), *args.seam_arg], capture_output=True, text=True, timeout=120)
+        logits = np.load(nan_out) if proc.returncode == 0 and nan_out.is_file() else None
+        ok = logits is not None and logits.shape == (2, 10) and bool(np.isnan(logits[0]).all())
+        print(f"{'PASS' if ok else 'FAIL'} one NaN pixel: every logit of that sample is NaN "
+              f"({None if logits is None else logits[0].tolist()})")
+        passed, failed = passed + ok, failed + (not ok)
+        ok = logits is not None and bool(np.abs(logits[1] - reference[1]).max() <= RTOL * max(1.0, float(np.abs(reference).max())))
+        print(f"{'PASS' if ok else 'FAIL'} the other sample of the batch keeps its logits")
+        passed, failed = passed + ok, failed + (not ok)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
