@@ -28,9 +28,10 @@ case "${1:-}" in
     build_dir=build-tsan
     cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEAM_WERROR=ON -DSEAM_TSAN=ON)
     # Everything that runs threads: the unit tests (thread pools, parallel
-    # runs), the worker (its call threads, Profile), the edge library (one
+    # runs), the worker (its call threads, compute queues, Profile, hostile
+    # clients beside a well-behaved one), the edge library (one
     # session from several threads), streams, and the worker's handler.
-    TSAN_TESTS='^(unit\..*|cloud|cloud\.profile_cli|edge|edge\.stress|stream|fuzz\.cloud)$'
+    TSAN_TESTS='^(unit\..*|cloud|cloud\.profile|cloud\.profile_cli|cloud\.hostile\.(compute|drain|load)|edge|edge\.stress|stream|fuzz\.cloud)$'
     ctest_args=(-R "$TSAN_TESTS")
     reports=$PWD/$build_dir/tsan-reports
     rm -rf "$reports"

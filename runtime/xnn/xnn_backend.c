@@ -620,8 +620,11 @@ seam_status seam_xnn_setup(seam_xnn_op *op, const void *a_in, const void *b_in, 
 
 #define CLAMP_TILE 16384
 
-static void clamp_tile(void *context, size_t start, size_t n) {
+/* Tile `tile` of CLAMP_TILE floats (pthreadpool_parallelize_1d: the one
+ * variant seam calls, see tests/tsan/annotations.c). */
+static void clamp_tile(void *context, size_t tile) {
   const seam_xnn_op *op = context;
+  size_t start = tile * CLAMP_TILE, left = op->rows - start, n = left < CLAMP_TILE ? left : CLAMP_TILE;
   const float *x = op->a + start;
   float *y = op->out + start, lo = op->clamp_lo, hi = op->clamp_hi;
   for (size_t i = 0; i < n; i++) {
@@ -632,7 +635,7 @@ static void clamp_tile(void *context, size_t start, size_t n) {
 
 seam_status seam_xnn_run(seam_xnn_op *op, pthreadpool_t tp, seam_error *err) {
   if (op->kind == KIND_UNARY && op->unary == UN_CLAMP) {
-    pthreadpool_parallelize_1d_tile_1d(tp, clamp_tile, op, op->rows, CLAMP_TILE, 0);
+    pthreadpool_parallelize_1d(tp, clamp_tile, op, (op->rows + CLAMP_TILE - 1) / CLAMP_TILE, 0);
     return SEAM_OK;
   }
   const seam_xnn_fallback *f = &op->fallback;

@@ -31,19 +31,23 @@ VECTOR_CLONES bool seam_all_finite(const float *x, size_t n) {
 
 typedef struct finite_scan {
   const float *x;
+  size_t n;
   atomic_bool found;
 } finite_scan;
 
-static void scan_tile(void *context, size_t start, size_t count) {
+/* pthreadpool_parallelize_1d over tiles: the one variant seam calls (see
+ * tests/tsan/annotations.c). */
+static void scan_tile(void *context, size_t tile) {
   finite_scan *s = context;
+  size_t start = tile * FINITE_TILE, left = s->n - start, count = left < FINITE_TILE ? left : FINITE_TILE;
   if (!seam_all_finite(s->x + start, count)) atomic_store_explicit(&s->found, true, memory_order_relaxed);
 }
 
 bool seam_all_finite_parallel(const float *x, size_t n, pthreadpool_t tp) {
   if (n <= FINITE_TILE || pthreadpool_get_threads_count(tp) <= 1) return seam_all_finite(x, n);
-  finite_scan s = {.x = x};
+  finite_scan s = {.x = x, .n = n};
   atomic_init(&s.found, false);
-  pthreadpool_parallelize_1d_tile_1d(tp, scan_tile, &s, n, FINITE_TILE, 0);
+  pthreadpool_parallelize_1d(tp, scan_tile, &s, (n + FINITE_TILE - 1) / FINITE_TILE, 0);
   return !atomic_load(&s.found);
 }
 
