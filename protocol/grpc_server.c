@@ -477,12 +477,25 @@ fail_unstarted:
   return NULL;
 }
 
-/* grpc_shutdown on its own thread, so that stop can bound the wait. */
+/* grpc_shutdown on its own thread, so that stop can bound the wait. The
+ * record is shared by the two threads; whichever lets go last frees it, so
+ * a release still running after stop returned finds it alive. */
 typedef struct grpc_release {
   pthread_mutex_t lock;
   pthread_cond_t cond;
   bool done;
+  int holders;
 } grpc_release;
+
+static void release_let_go(grpc_release *r) {
+  pthread_mutex_lock(&r->lock);
+  bool last = --r->holders == 0;
+  pthread_mutex_unlock(&r->lock);
+  if (!last) return;
+  pthread_cond_destroy(&r->cond);
+  pthread_mutex_destroy(&r->lock);
+  free(r);
+}
 
 static void *release_grpc(void *arg) {
   grpc_release *r = arg;
@@ -491,35 +504,40 @@ static void *release_grpc(void *arg) {
   r->done = true;
   pthread_cond_signal(&r->cond);
   pthread_mutex_unlock(&r->lock);
+  release_let_go(r);
   return NULL;
 }
 
 /* True when grpc_shutdown returned within wait_ms (or ran on this thread
- * because no thread could be started). The release record is static: a
- * thread still running when this returns false must find it alive, and one
- * server per process is stopped. */
+ * because no thread could be started). */
 static bool release_grpc_within(int wait_ms) {
-  static grpc_release r = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+  grpc_release *r = calloc(1, sizeof *r);
   pthread_t thread;
-  r.done = false;
-  if (pthread_create(&thread, NULL, release_grpc, &r) != 0) {
+  if (!r || pthread_mutex_init(&r->lock, NULL) != 0) {
+    free(r);
     grpc_shutdown();
     return true;
   }
+  pthread_cond_init(&r->cond, NULL);
+  r->holders = 2;
+  if (pthread_create(&thread, NULL, release_grpc, r) != 0) {
+    r->holders = 1;
+    release_let_go(r);
+    grpc_shutdown();
+    return true;
+  }
+  pthread_detach(thread);
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   int64_t ns = (int64_t)until.tv_nsec + (int64_t)wait_ms * 1000000;
   until.tv_sec += (time_t)(ns / 1000000000);
   until.tv_nsec = (long)(ns % 1000000000);
-  pthread_mutex_lock(&r.lock);
+  pthread_mutex_lock(&r->lock);
   int rc = 0;
-  while (!r.done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&r.cond, &r.lock, &until);
-  bool done = r.done;
-  pthread_mutex_unlock(&r.lock);
-  if (done)
-    pthread_join(thread, NULL);
-  else
-    pthread_detach(thread);
+  while (!r->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&r->cond, &r->lock, &until);
+  bool done = r->done;
+  pthread_mutex_unlock(&r->lock);
+  release_let_go(r);
   return done;
 }
 
