@@ -20,7 +20,9 @@ static void run_usage(FILE *out) {
           "                [--threads N] [--reference]\n"
           "                [--remote HOST:PORT --cut local|cloud|T1[,T2...] [--codec raw|f16|int8]\n"
           "                 [--zstd LEVEL] [--deadline-ms N] [--connect-timeout-ms N]\n"
-          "                 [--model-name NAME] [--stream]]\n\n"
+          "                 [--model-name NAME] [--stream]]\n"
+          "                [--remote HOST:PORT --plan plan.json [--deadline-ms N] ...]\n"
+          "                [--repeat N [--interval-ms T]]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
           "model has, and a batch of N samples runs on a model fixed to batch 1.\n"
@@ -41,7 +43,16 @@ static void run_usage(FILE *out) {
           "model file's folder, or its file name).\n"
           "--stream sends each sample of the inputs' batch as one frame of an InferStream\n"
           "(up to 8 in flight), prints each frame's breakdown as it finishes, and writes\n"
-          "the outputs in sample order.\n");
+          "the outputs in sample order.\n"
+          "--plan runs with the cut chosen per request from a plan `seam partition`\n"
+          "wrote for this model file (the dynamic policy of libseam-edge: the current\n"
+          "network estimate, the deadline, a circuit breaker, fallback to the device).\n"
+          "--repeat N sends the inputs as N separate requests (with --plan or a fixed\n"
+          "--cut), started every --interval-ms T (default back to back), prints one line\n"
+          "per request (cut, where it ran, latency, predicted latency, why) and as the last\n"
+          "line one JSON object: requests, failed, fell_back, local, remote, p50_ms,\n"
+          "p90_ms, p99_ms, cuts (cut -> count), over_deadline, max_diff_vs_local (every\n"
+          "result against a local run of the same inputs) and mean_prediction_error.\n");
 }
 
 typedef struct run_args {
@@ -52,7 +63,8 @@ typedef struct run_args {
   int n_outputs;
   const char *labels;
   seam_model_options options;
-  const char *remote, *cut, *model_name;
+  const char *remote, *cut, *model_name, *plan;
+  int repeat, interval_ms;
   seam_edge_codec codec;
   int zstd_level, deadline_ms, connect_timeout_ms;
   int stream;
@@ -116,6 +128,17 @@ static int parse_args(int argc, char **argv, run_args *a) {
       if (zstd) a->zstd_level = (int)n;
       else if (strcmp(opt, "--deadline-ms") == 0) a->deadline_ms = (int)n;
       else a->connect_timeout_ms = (int)n;
+    } else if (strcmp(opt, "--plan") == 0) {
+      a->plan = val;
+    } else if (strcmp(opt, "--repeat") == 0 || strcmp(opt, "--interval-ms") == 0) {
+      char *end;
+      long n = strtol(val, &end, 10);
+      if (*end || !*val || n < (strcmp(opt, "--repeat") == 0 ? 1 : 0) || n > 10000000) {
+        fprintf(stderr, "seam run: %s takes a whole number (--repeat at least 1)\n", opt);
+        return 2;
+      }
+      if (strcmp(opt, "--repeat") == 0) a->repeat = (int)n;
+      else a->interval_ms = (int)n;
     } else if (strcmp(opt, "--labels") == 0) {
       a->labels = val;
     } else if (strcmp(opt, "--input") == 0 && a->n_inputs < MAX_IO) {
@@ -133,8 +156,23 @@ static int parse_args(int argc, char **argv, run_args *a) {
     run_usage(stderr);
     return 2;
   }
+  if (a->plan) {
+    if (a->cut && strcmp(a->cut, "auto") != 0) {
+      fprintf(stderr, "seam run: --plan chooses the cut; leave out --cut %s\n", a->cut);
+      return 2;
+    }
+    a->cut = "auto";
+  }
   if (a->remote && !a->cut) {
-    fprintf(stderr, "seam run: --remote needs --cut local|cloud|T1[,T2...]\n");
+    fprintf(stderr, "seam run: --remote needs --cut local|cloud|T1[,T2...] or --plan plan.json\n");
+    return 2;
+  }
+  if ((a->plan || a->repeat) && !a->remote) {
+    fprintf(stderr, "seam run: --plan and --repeat need --remote HOST:PORT\n");
+    return 2;
+  }
+  if (a->repeat && a->stream) {
+    fprintf(stderr, "seam run: --repeat and --stream do not go together\n");
     return 2;
   }
   if (a->stream && !a->remote) {
@@ -283,7 +321,7 @@ int cmd_run(int argc, char **argv) {
     seam_edge_config cfg = {.model_path = a.model, .endpoint = a.remote, .model_name = a.model_name,
                             .cut = a.cut, .deadline_ms = a.deadline_ms, .codec = a.codec,
                             .zstd_level = a.zstd_level, .threads = a.options.num_threads,
-                            .connect_timeout_ms = a.connect_timeout_ms};
+                            .connect_timeout_ms = a.connect_timeout_ms, .plan_path = a.plan};
     if (!(edge.session = seam_edge_open(&cfg, &err))) goto fail;
     model = seam_edge_model(edge.session);
   } else {
@@ -328,7 +366,13 @@ int cmd_run(int argc, char **argv) {
   }
   t0 = cli_now_ms();
   seam_status st;
-  if (a.stream) {
+  if (a.repeat) {
+    rc = cli_run_repeat(edge.session, (size_t)a.n_inputs, names, (const seam_tensor *const *)inputs, n_out,
+                        a.repeat, a.interval_ms, a.deadline_ms, outputs);
+    for (int k = 0; rc == 0 && k < a.n_outputs && k < (int)n_out; k++)
+      if (seam_tensor_save_npy(outputs[k], a.output_paths[k], &err) != SEAM_OK) goto fail;
+    goto done;
+  } else if (a.stream) {
     /* Every sample of the batch is a frame; the inputs share their batch. */
     batch = inputs[0]->rank > 0 ? inputs[0]->dims[0] : 1;
     for (int i = 1; i < a.n_inputs; i++)

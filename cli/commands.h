@@ -13,6 +13,7 @@ int cmd_profile(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_cuts(int argc, char **argv);
+int cmd_partition(int argc, char **argv);
 
 /* Monotonic time in milliseconds. */
 double cli_now_ms(void);
@@ -97,6 +98,13 @@ void cli_edge_totals_print_fallbacks(const cli_edge_totals *t);
 seam_status cli_run_stream(seam_edge_session *s, size_t n_in, const char **names,
                            seam_tensor **inputs, int64_t batch, size_t n_out, seam_tensor **outputs,
                            cli_edge_totals *totals, seam_error *err);
+
+/* --repeat (cli/run_repeat.c): the inputs as repeat separate requests of the
+ * session, started every interval_ms (0: back to back), one line each and a
+ * JSON summary last; outputs[] holds the last request's outputs. Returns the
+ * exit code (1 when a request failed). */
+int cli_run_repeat(seam_edge_session *s, size_t n_in, const char **names, const seam_tensor *const *inputs,
+                   size_t n_out, int repeat, int interval_ms, int deadline_ms, seam_tensor **outputs);
 
 /* n when n > 0, else the number of online cores. */
 int cli_thread_count(int n);

@@ -17,6 +17,7 @@ static const struct {
     {"quantize", cmd_quantize, "INT8 post-training quantization into a QDQ ONNX model"},
     {"eval", cmd_eval, "top-1 accuracy of a classifier on a labelled .npy set"},
     {"cuts", cmd_cuts, "candidate cut points (tensor sets) with their sizes"},
+    {"partition", cmd_partition, "where to cut, from measured costs; writes a plan"},
     {"conformance", cmd_conformance, "run the ONNX backend node tests"},
 };
 

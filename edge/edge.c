@@ -21,9 +21,13 @@
 #include "edge/clock.h"
 #include "edge/cut_wire.h"
 #include "edge/model_id.h"
+#include "edge/policy.h"
+#include "edge/prober.h"
 #include "edge/reason.h"
 #include "edge/reply_check.h"
+#include "edge/route.h"
 #include "edge/session.h"
+#include "edge/warm.h"
 #include "edge/wire.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
@@ -35,25 +39,21 @@
 #define EDGE_MAX_MESSAGE_BYTES ((size_t)64 << 20)
 #define EDGE_NO_DEADLINE_MS (24 * 3600 * 1000)
 
-typedef enum cut_kind { CUT_LOCAL, CUT_CLOUD, CUT_SPLIT } cut_kind;
-
 struct seam_edge_session {
   seam_model *model;
   seam_grpc_channel *channel; /* NULL: local only */
   char *model_name;
   uint8_t sha256[32];
-  cut_kind kind;
-  size_t n_cut;
-  char **cut;          /* the cut tensor names (CUT_SPLIT) */
-  seam_cut_wire *wire; /* per cut tensor: what the head computes, how it is sent */
-  char **head_names;   /* wire[i].head_name, as one array for seam_model_run */
+  /* A fixed cut: one route. "auto": one per plan candidate, in the plan's
+   * order, chosen per request by the policy. */
+  edge_route *routes;
+  size_t n_routes;
+  edge_policy *policy; /* "auto" only */
+  edge_prober *prober; /* "auto" with an endpoint */
   int deadline_ms;
   seam_codec_options codec;
   atomic_uint_fast64_t next_id;
 };
-
-
-
 
 static char *dup_str(const char *s, size_t n) {
   char *d = malloc(n + 1);
@@ -64,78 +64,57 @@ static char *dup_str(const char *s, size_t n) {
   return d;
 }
 
-/* Splits and checks the cut: every name a tensor of the loaded graph that is
- * not a constant, and together enough to compute the graph outputs. */
-static seam_status parse_cut(seam_edge_session *s, const char *cut, seam_error *err) {
-  if (!cut || !*cut || strcmp(cut, "local") == 0) {
-    s->kind = CUT_LOCAL;
-    return SEAM_OK;
+static bool is_auto(const char *cut) { return cut && strcmp(cut, "auto") == 0; }
+
+/* The plan's codec replaces the configured one: its costs were measured
+ * with it. */
+static seam_status plan_codec(const part_plan *plan, seam_codec_options *codec, seam_error *err) {
+  memset(codec, 0, sizeof *codec);
+  if (strcmp(plan->codec, "int8") == 0) codec->encoding = SEAM_ENCODING_INT8;
+  else if (strcmp(plan->codec, "f16") == 0) codec->encoding = SEAM_ENCODING_F16;
+  else if (strcmp(plan->codec, "raw") != 0)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the plan's codec '%s' is not raw, f16 or int8", plan->codec);
+  codec->zstd_level = plan->zstd_level;
+  return SEAM_OK;
+}
+
+/* "auto": the plan (for this file only), a route per candidate, the policy. */
+static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, seam_error *err) {
+  if (!cfg->plan_path || !*cfg->plan_path)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut \"auto\" needs a plan (plan_path; `seam partition` writes one)");
+  char hex[65];
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", s->sha256[i]);
+  part_plan *plan = calloc(1, sizeof *plan);
+  if (!plan) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  seam_status st = part_plan_load(cfg->plan_path, hex, plan, err);
+  if (st != SEAM_OK) {
+    free(plan);
+    return st;
   }
-  if (strcmp(cut, "cloud") == 0) {
-    s->kind = CUT_CLOUD;
-    return SEAM_OK;
+  if ((st = plan_codec(plan, &s->codec, err)) == SEAM_OK && part_plan_find(plan, "local") < 0)
+    st = seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "plan '%s' has no \"local\" candidate", cfg->plan_path);
+  if (st == SEAM_OK && !(s->routes = calloc((size_t)plan->n_candidates, sizeof *s->routes)))
+    st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  for (int i = 0; st == SEAM_OK && i < plan->n_candidates; i++) {
+    st = edge_route_prepare(&s->routes[i], s->model->graph, plan->candidates[i].cut, &s->codec, err);
+    if (st == SEAM_OK) s->n_routes++;
   }
-  s->kind = CUT_SPLIT;
-  size_t n = 1;
-  for (const char *p = cut; *p; p++) n += *p == ',';
-  s->cut = calloc(n, sizeof *s->cut);
-  if (!s->cut) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
-  const seam_graph *g = s->model->graph;
-  const char *p = cut;
-  for (;;) {
-    const char *end = strchr(p, ',');
-    size_t len = end ? (size_t)(end - p) : strlen(p);
-    char *name = dup_str(p, len);
-    if (!name) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory"), SEAM_ERR_NO_MEMORY;
-    s->cut[s->n_cut++] = name;
-    if (!*name) {
-      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' has an empty tensor name", cut);
-      return SEAM_ERR_INVALID_ARGUMENT;
-    }
-    int v = seam_graph_find_value(g, name);
-    if (v < 0) {
-      const seam_removed_value *r = seam_graph_find_removed(g, name);
-      if (r)
-        seam_fail(err, SEAM_ERR_NOT_FOUND,
-             "cut tensor '%s' does not exist in the loaded model (%s); cut at '%s' instead", name,
-             r->reason ? r->reason : "removed by graph optimization", r->same_as ? r->same_as : "?");
-      else
-        seam_fail(err, SEAM_ERR_NOT_FOUND,
-             "cut tensor '%s' is not a tensor of the model (list the candidates with `seam cuts`)",
-             name);
-      return SEAM_ERR_NOT_FOUND;
-    }
-    if (g->values[v].constant) {
-      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is a constant of the model, not a cut",
-           name);
-      return SEAM_ERR_INVALID_ARGUMENT;
-    }
-    for (size_t k = 0; k + 1 < s->n_cut; k++)
-      if (strcmp(s->cut[k], name) == 0) {
-        seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is named twice", name);
-        return SEAM_ERR_INVALID_ARGUMENT;
-      }
-    if (!end) break;
-    p = end + 1;
+  if (st == SEAM_OK && !(s->policy = edge_policy_create(plan, err))) st = SEAM_ERR_NO_MEMORY;
+  if (st != SEAM_OK) {
+    part_plan_free(plan);
+    free(plan);
+    return st;
   }
-  /* The cut must be enough to compute every graph output. */
-  bool *available = calloc((size_t)g->n_values + 1, sizeof *available);
-  bool *needed = calloc((size_t)g->n_nodes + 1, sizeof *needed);
-  seam_status st = SEAM_ERR_NO_MEMORY;
-  if (available && needed) {
-    for (int v = 0; v < g->n_values; v++) available[v] = g->values[v].constant != NULL;
-    for (size_t k = 0; k < s->n_cut; k++) available[seam_graph_find_value(g, s->cut[k])] = true;
-    seam_error e = {0};
-    st = seam_graph_mark_needed(g, available, g->n_outputs, g->outputs, needed, &e);
-    if (st != SEAM_OK)
-      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
-           "the cut '%s' is not enough to compute the model's outputs: %s", cut, e.message);
-  } else {
-    seam_fail(err, st, "out of memory");
-  }
-  free(available);
-  free(needed);
-  return st == SEAM_OK ? SEAM_OK : (st == SEAM_ERR_NO_MEMORY ? st : SEAM_ERR_INVALID_ARGUMENT);
+  if (!cfg->skip_warmup) st = edge_warm_routes(s->model, s->routes, s->n_routes, err);
+  return st;
+}
+
+/* A fixed cut: one route. */
+static seam_status open_fixed(seam_edge_session *s, const char *cut, seam_error *err) {
+  if (!(s->routes = calloc(1, sizeof *s->routes))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  seam_status st = edge_route_prepare(&s->routes[0], s->model->graph, cut, &s->codec, err);
+  if (st == SEAM_OK) s->n_routes = 1;
+  return st;
 }
 
 seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) {
@@ -187,21 +166,10 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     goto bad;
   }
-  if (parse_cut(s, cfg->cut, err) != SEAM_OK) goto bad;
-  if (s->kind == CUT_SPLIT) {
-    s->wire = calloc(s->n_cut, sizeof *s->wire);
-    s->head_names = calloc(s->n_cut, sizeof *s->head_names);
-    if (!s->wire || !s->head_names) {
-      seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-      goto bad;
-    }
-    for (size_t i = 0; i < s->n_cut; i++) {
-      if (seam_cut_wire_plan(s->model->graph, s->cut[i], &s->codec, &s->wire[i], err) != SEAM_OK)
-        goto bad;
-      s->head_names[i] = s->wire[i].head_name;
-    }
-  }
-  if (s->kind != CUT_LOCAL) {
+  if ((is_auto(cfg->cut) ? open_auto(s, cfg, err) : open_fixed(s, cfg->cut, err)) != SEAM_OK) goto bad;
+  bool any_remote = false;
+  for (size_t i = 0; i < s->n_routes; i++) any_remote |= s->routes[i].kind != EDGE_CUT_LOCAL;
+  if (any_remote) {
     if (!cfg->endpoint || !*cfg->endpoint) {
       seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut '%s' needs an endpoint (HOST:PORT)", cfg->cut);
       goto bad;
@@ -226,6 +194,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
         .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
                                                       : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS};
     if (!(s->channel = seam_grpc_channel_open_with(cfg->endpoint, &channel, err))) goto bad;
+    if (s->policy && !(s->prober = edge_prober_start(s->policy, s->channel, err))) goto bad;
   }
   return s;
 bad:
@@ -235,14 +204,11 @@ bad:
 
 void seam_edge_close(seam_edge_session *s) {
   if (!s) return;
+  edge_prober_stop(s->prober);
   seam_grpc_channel_close(s->channel);
-  for (size_t i = 0; i < s->n_cut; i++) {
-    free(s->cut[i]);
-    if (s->wire) free(s->wire[i].head_name);
-  }
-  free(s->cut);
-  free(s->wire);
-  free(s->head_names);
+  for (size_t i = 0; i < s->n_routes; i++) edge_route_clear(&s->routes[i]);
+  free(s->routes);
+  edge_policy_free(s->policy);
   free(s->model_name);
   seam_model_free(s->model);
   free(s);
@@ -276,8 +242,8 @@ const struct seam_model *seam_edge_model(const seam_edge_session *s) { return s 
 static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *const *names,
                                     const seam_cut_wire *wire, const seam_tensor *const *tensors,
                                     const edge_dim_bindings *bound, int timeout_ms, size_t n_out,
-                                    seam_tensor **outputs, seam_edge_timing *tm, char *why,
-                                    size_t why_size) {
+                                    seam_tensor **outputs, seam_edge_timing *tm, uint64_t *call_us,
+                                    char *why, size_t why_size) {
   seam_edge_reason reason = SEAM_EDGE_REASON_BAD_REPLY;
   uint8_t *buf = NULL, *reply = NULL;
   size_t size = 0, reply_size = 0;
@@ -315,6 +281,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
                                  &reply_size, message, sizeof message);
   buf = NULL; /* gRPC's now */
   uint64_t rtt = edge_us_since(t1);
+  *call_us = rtt;
   tm->bytes_down = reply_size;
   if (code != SEAM_RPC_OK) {
     snprintf(why, why_size, "Infer on the worker failed (%s): %s", seam_rpc_code_name(code), message);
@@ -420,95 +387,55 @@ static seam_status check_non_finite(seam_edge_session *s, size_t n, const char *
   return SEAM_OK;
 }
 
-seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *const *names,
-                            const seam_tensor *const *inputs, size_t n_outputs,
-                            seam_tensor **outputs, seam_edge_timing *timing, seam_error *err) {
-  seam_edge_timing local_tm;
-  seam_edge_timing *tm = timing ? timing : &local_tm;
-  memset(tm, 0, sizeof *tm);
-  if (err) err->message[0] = '\0';
-  int64_t start = edge_mono_us();
-  if (!s || !outputs || (n_inputs && !inputs)) {
-    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
-    return SEAM_ERR_INVALID_ARGUMENT;
-  }
-  size_t n_model_out = seam_model_output_count(s->model);
-  for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
-  if (n_outputs != n_model_out) {
-    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: n_outputs is %zu, the model has %zu",
-         n_outputs, n_model_out);
-    return SEAM_ERR_INVALID_ARGUMENT;
-  }
-  for (size_t i = 0; i < n_inputs; i++)
-    if (!inputs[i]) {
-      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu is NULL", i);
-      return SEAM_ERR_INVALID_ARGUMENT;
-    }
-  /* Input names: given, or the graph inputs in order. */
-  const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
-  if (!in_names) {
-    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-    return SEAM_ERR_NO_MEMORY;
-  }
-  size_t n_graph_in = seam_model_input_count(s->model);
-  for (size_t i = 0; i < n_inputs; i++) {
-    if (names && names[i]) {
-      in_names[i] = names[i];
-    } else if (i < n_graph_in) {
-      in_names[i] = seam_edge_input_name(s, i);
-    } else {
-      free(in_names);
-      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu has no name and the model "
-           "has only %zu inputs", i, n_graph_in);
-      return SEAM_ERR_INVALID_ARGUMENT;
-    }
-  }
+/* Graph inputs -> what the device holds for route r (nothing to run for
+ * "cloud"): *cut (malloc'd array of r->n_cut tensors) for a split. */
+static seam_status run_head(seam_edge_session *s, const edge_route *r, size_t n_inputs,
+                            const char *const *in_names, const seam_tensor *const *inputs,
+                            seam_tensor ***cut, seam_edge_timing *tm, seam_error *err) {
+  *cut = NULL;
+  if (r->kind != EDGE_CUT_SPLIT) return SEAM_OK;
+  if (!(*cut = calloc(r->n_cut, sizeof **cut))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  int64_t t0 = edge_mono_us();
+  seam_status st = seam_model_run(s->model, n_inputs, in_names, inputs, r->n_cut,
+                                  (const char *const *)r->head_names, *cut, err);
+  tm->head_us = edge_us_since(t0);
+  return st;
+}
 
-  seam_status st = SEAM_OK;
+/* One inference on route r; *call_us receives the Infer call's wall time
+ * (0 when none was made). */
+static seam_status infer_route(seam_edge_session *s, const edge_route *r, size_t n_inputs,
+                               const char *const *in_names, const seam_tensor *const *inputs,
+                               size_t n_outputs, seam_tensor **outputs, int64_t start,
+                               seam_edge_timing *tm, uint64_t *call_us, seam_error *err) {
+  *call_us = 0;
+  if (r->kind == EDGE_CUT_LOCAL) {
+    int64_t t0 = edge_mono_us();
+    seam_status st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
+    tm->head_us = edge_us_since(t0);
+    return st;
+  }
   seam_tensor **cut = NULL;
   edge_dim_bindings bound = {0};
-  if (s->kind == CUT_LOCAL) {
-    int64_t t0 = edge_mono_us();
-    st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
-    tm->head_us = edge_us_since(t0);
-    goto done;
-  }
-
-  /* The head: graph inputs -> cut tensors (nothing to run for "cloud"). */
-  size_t n_cut = s->kind == CUT_CLOUD ? n_inputs : s->n_cut;
-  const char *const *cut_names =
-      s->kind == CUT_CLOUD ? (const char *const *)in_names : (const char *const *)s->cut;
-  const seam_tensor *const *cut_tensors = inputs;
-  if (s->kind == CUT_SPLIT) {
-    cut = calloc(n_cut, sizeof *cut);
-    if (!cut) {
-      seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-      st = SEAM_ERR_NO_MEMORY;
-      goto done;
-    }
-    int64_t t0 = edge_mono_us();
-    st = seam_model_run(s->model, n_inputs, in_names, inputs, n_cut,
-                        (const char *const *)s->head_names, cut, err);
-    tm->head_us = edge_us_since(t0);
-    if (st != SEAM_OK) goto done;
-    cut_tensors = (const seam_tensor *const *)cut;
-  }
+  size_t n_cut = r->kind == EDGE_CUT_CLOUD ? n_inputs : r->n_cut;
+  const char *const *cut_names = r->kind == EDGE_CUT_CLOUD ? in_names : (const char *const *)r->names;
+  seam_status st = run_head(s, r, n_inputs, in_names, inputs, &cut, tm, err);
+  const seam_tensor *const *cut_tensors = cut ? (const seam_tensor *const *)cut : inputs;
   /* The symbolic dims the inputs bind, for checking the reply's shapes. */
-  if ((st = edge_bind_input_dims(s->model, n_inputs, in_names, inputs, &bound, err)) != SEAM_OK)
-    goto done;
-
+  if (st == SEAM_OK) st = edge_bind_input_dims(s->model, n_inputs, in_names, inputs, &bound, err);
+  if (st != SEAM_OK) goto done;
   int timeout_ms = EDGE_NO_DEADLINE_MS;
   if (s->deadline_ms > 0) {
     timeout_ms = s->deadline_ms - (int)(edge_us_since(start) / 1000);
     if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
   }
   /* The tensors the device holds, where a fallback starts from. */
-  const char *const *held = s->kind == CUT_SPLIT ? (const char *const *)s->head_names : cut_names;
+  const char *const *held = r->kind == EDGE_CUT_SPLIT ? (const char *const *)r->head_names : cut_names;
   char why[SEAM_ERROR_MESSAGE_SIZE - 32];
   why[0] = '\0';
   seam_edge_reason reason =
-      remote_tail(s, n_cut, cut_names, s->kind == CUT_SPLIT ? s->wire : NULL, cut_tensors, &bound,
-                  timeout_ms, n_outputs, outputs, tm, why, sizeof why);
+      remote_tail(s, n_cut, cut_names, r->kind == EDGE_CUT_SPLIT ? r->wire : NULL, cut_tensors, &bound,
+                  timeout_ms, n_outputs, outputs, tm, call_us, why, sizeof why);
   if (reason == SEAM_EDGE_REASON_NONE) {
     tm->remote = 1;
     size_t bad = edge_first_non_finite(n_outputs, (const seam_tensor *const *)outputs);
@@ -528,29 +455,110 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   } else {
     seam_fail(err, st, "%s; the device's run of the tail failed too: %s", why, e.message);
   }
-
 done:
   edge_dim_bindings_free(&bound);
   if (cut)
-    for (size_t i = 0; i < s->n_cut; i++) seam_tensor_free(cut[i]);
+    for (size_t i = 0; i < r->n_cut; i++) seam_tensor_free(cut[i]);
   free(cut);
+  return st;
+}
+
+/* Input names: given, or the graph inputs in order; NULL after err. */
+static const char **input_names(seam_edge_session *s, size_t n_inputs, const char *const *names,
+                                seam_error *err) {
+  const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
+  if (!in_names) {
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  size_t n_graph_in = seam_model_input_count(s->model);
+  for (size_t i = 0; i < n_inputs; i++) {
+    if (names && names[i]) {
+      in_names[i] = names[i];
+    } else if (i < n_graph_in) {
+      in_names[i] = seam_edge_input_name(s, i);
+    } else {
+      free(in_names);
+      seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
+                "seam_edge_infer: input %zu has no name and the model has only %zu inputs", i, n_graph_in);
+      return NULL;
+    }
+  }
+  return in_names;
+}
+
+static seam_status check_args(seam_edge_session *s, size_t n_inputs, const seam_tensor *const *inputs,
+                              size_t n_outputs, seam_tensor **outputs, seam_error *err) {
+  if (!s || !outputs || (n_inputs && !inputs))
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
+  size_t n_model_out = seam_model_output_count(s->model);
+  for (size_t i = 0; i < n_outputs; i++) outputs[i] = NULL;
+  if (n_outputs != n_model_out)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: n_outputs is %zu, the model has %zu",
+                     n_outputs, n_model_out);
+  for (size_t i = 0; i < n_inputs; i++)
+    if (!inputs[i]) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: input %zu is NULL", i);
+  return SEAM_OK;
+}
+
+seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *const *names,
+                            const seam_tensor *const *inputs, size_t n_outputs,
+                            seam_tensor **outputs, seam_edge_timing *timing, seam_error *err) {
+  seam_edge_timing local_tm;
+  seam_edge_timing *tm = timing ? timing : &local_tm;
+  memset(tm, 0, sizeof *tm);
+  if (err) err->message[0] = '\0';
+  int64_t start = edge_mono_us();
+  seam_status st = check_args(s, n_inputs, inputs, n_outputs, outputs, err);
+  if (st != SEAM_OK) return st;
+  const char **in_names = input_names(s, n_inputs, names, err);
+  if (!in_names) return err ? err->status : SEAM_ERR_INVALID_ARGUMENT;
+  edge_choice choice = {0};
+  if (s->policy) edge_policy_choose(s->policy, s->deadline_ms, &choice);
+  const edge_route *r = &s->routes[s->policy ? (size_t)choice.candidate : 0];
+  uint64_t call_us = 0;
+  st = infer_route(s, r, n_inputs, in_names, inputs, n_outputs, outputs, start, tm, &call_us, err);
   free(in_names);
   if (st != SEAM_OK) free_all(n_outputs, outputs);
   tm->total_us = edge_us_since(start);
+  tm->cut = r->cut;
+  if (s->policy) {
+    edge_policy_observe(s->policy, &choice, tm, (double)call_us / 1e3);
+    tm->predicted_us = (uint64_t)(choice.predicted_ms * 1e3);
+    snprintf(tm->decision, sizeof tm->decision, "%s", choice.why);
+  } else {
+    snprintf(tm->decision, sizeof tm->decision, "fixed cut");
+  }
   return st;
+}
+
+seam_status seam_edge_network_estimate(seam_edge_session *s, seam_edge_network *out, seam_error *err) {
+  if (!s || !out) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_network_estimate: NULL argument");
+  if (!s->policy)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
+                     "seam_edge_network_estimate: the session's cut is fixed; only \"auto\" keeps an estimate");
+  edge_policy_estimate(s->policy, out);
+  return SEAM_OK;
 }
 
 /* Internal accessors (edge/session.h) for the other files of the library. */
 void seam_edge_session_view(const seam_edge_session *s, edge_session_view *v) {
+  const edge_route *r = &s->routes[0];
+  if (s->policy) {
+    /* A stream keeps the cut the policy picks when it opens. */
+    edge_choice c;
+    edge_policy_choose(s->policy, s->deadline_ms, &c);
+    r = &s->routes[c.candidate];
+  }
   v->model = s->model;
   v->channel = s->channel;
   v->model_name = s->model_name;
   v->sha256 = s->sha256;
-  v->kind = s->kind == CUT_LOCAL ? EDGE_CUT_LOCAL : s->kind == CUT_CLOUD ? EDGE_CUT_CLOUD : EDGE_CUT_SPLIT;
-  v->n_cut = s->n_cut;
-  v->cut = (const char *const *)s->cut;
-  v->head_names = (const char *const *)s->head_names;
-  v->wire = s->wire;
+  v->kind = r->kind;
+  v->n_cut = r->n_cut;
+  v->cut = (const char *const *)r->names;
+  v->head_names = (const char *const *)r->head_names;
+  v->wire = r->wire;
   v->deadline_ms = s->deadline_ms;
   v->codec = s->codec;
 }

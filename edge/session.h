@@ -7,11 +7,10 @@
 #include <stdint.h>
 
 #include "edge/cut_wire.h"
+#include "edge/route.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "seam/edge.h"
-
-typedef enum edge_cut_kind { EDGE_CUT_LOCAL, EDGE_CUT_CLOUD, EDGE_CUT_SPLIT } edge_cut_kind;
 
 /* A read-only view of a session; the pointers live as long as the session. */
 typedef struct edge_session_view {

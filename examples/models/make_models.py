@@ -144,6 +144,38 @@ class OcrDetector(nn.Module):
         last.bias.copy_((last.bias - logits.mean()) * scale + mean)
 
 
+class InceptionMini(nn.Module):
+    """A small Inception-style net whose best split is not a prefix of its
+    execution order: [1,3,64,64] -> [1,10] logits.
+
+    A full-resolution stem `a` feeds two branches: a heavy one (`s` -> h1 ->
+    h2 -> h3) behind a stride-4 reduction, and a light one `k` that reduces
+    `a` itself. forward() runs the heavy branch before `k`, so the export's
+    execution order is a, s, h1, h2, h3, k, concat, ...: running {a, s, k}
+    on the device and the heavy branch on the server sends two small
+    tensors, but no prefix of that order can (every prefix that holds `k`
+    holds the heavy branch too, and every shorter one still needs `a`).
+    """
+
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+        self.a = conv_bn_relu(3, 8)
+        self.s = nn.Sequential(nn.Conv2d(8, 8, 4, stride=4), nn.ReLU(inplace=True))
+        self.h1 = conv_bn_relu(8, 96)
+        self.h2 = conv_bn_relu(96, 96)
+        self.h3 = nn.Conv2d(96, 16, 1)
+        self.k = nn.Sequential(nn.Conv2d(8, 8, 4, stride=4), nn.ReLU(inplace=True))
+        self.mix = conv_bn_relu(24, 32, kernel=1)
+        self.fc = nn.Linear(32, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.a(x)
+        h = self.h3(self.h2(self.h1(self.s(a))))
+        k = self.k(a)
+        y = self.mix(torch.cat([h, k], dim=1))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+
+
 # --------------------------------------------------------------------------
 # Model registry
 # --------------------------------------------------------------------------
@@ -187,6 +219,11 @@ MODELS["ocr_rec_dynamic"] = ModelSpec(
     ],
     dynamic_axes={INPUT_NAME: {0: "batch", 3: "width"}, OUTPUT_NAME: {0: "batch", 1: "steps"}},
     calib_shape=(8, 3, 32, 128),
+)
+MODELS["inception_mini"] = ModelSpec(
+    build=InceptionMini,
+    cases=[("input", "output", (1, 3, 64, 64))],
+    calib_shape=(4, 3, 64, 64),
 )
 MODELS["ocr_det_dynamic"] = ModelSpec(
     build=OcrDetector,

@@ -49,8 +49,9 @@ typedef struct seam_edge_config {
    * model.onnx, otherwise the file's name without ".onnx". */
   const char *model_name;
   /* NULL or "local": everything on the device; "cloud": send the graph
-   * inputs; otherwise a comma-separated list of tensor names (a cut, as
-   * listed by `seam cuts`). */
+   * inputs; "auto": chosen per request from the plan at plan_path (the
+   * dynamic policy, below); otherwise a comma-separated list of tensor names
+   * (a cut, as listed by `seam cuts`). */
   const char *cut;
   int deadline_ms;        /* per inference, from the call; 0 = none */
   seam_edge_codec codec;
@@ -64,6 +65,22 @@ typedef struct seam_edge_config {
    * gRPC's next attempt, which follows after a backoff that starts at this
    * timeout and grows (x1.6, up to 120 s). */
   int connect_timeout_ms;
+  /* cut = "auto": the plan `seam partition` wrote for this model file (a
+   * plan for another file is refused, SEAM_ERR_INVALID_ARGUMENT). The
+   * session then runs each request on the plan's cut for the current
+   * network estimate (seam_edge_network_estimate) and the worker's reported
+   * queue; runs it on the device from the start when the predicted remote
+   * answer would miss deadline_ms; after 3 network failures in a row stops
+   * trying the worker (a circuit breaker: requests run on the device) and
+   * probes it in the background with a growing backoff (200 ms to 5 s),
+   * going back to the plan when it answers; measures the link with Echo
+   * probes while no request does. The plan's codec and zstd level replace
+   * codec and zstd_level (its costs were measured with them). */
+  const char *plan_path;
+  /* cut = "auto": 1 = do not warm the plan's cuts at open (by default every
+   * cut's head and device tail run once on made-up inputs, so changing the
+   * cut later costs no cold start on the device). */
+  int skip_warmup;
 } seam_edge_config;
 
 #define SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS 2000
@@ -117,6 +134,15 @@ typedef struct seam_edge_timing {
    * tail failed after the worker's failure (the call's error is then the
    * device's). */
   seam_edge_reason reason;
+  /* The cut this call used: "local", "cloud" or the tensor names (a string
+   * that lives as long as the session). */
+  const char *cut;
+  /* cut = "auto": the plan's predicted end-to-end latency for that cut
+   * under the estimate it was chosen with, and why it was chosen ("plan:
+   * uplink 1.2 Mbit/s, RTT 40 ms, queue 0 ms; below breakpoint 3", "deadline:
+   * ...", "breaker open: ..."). "fixed cut" otherwise. */
+  uint64_t predicted_us;
+  char decision[160];
 } seam_edge_timing;
 
 typedef struct seam_edge_session seam_edge_session;
@@ -162,6 +188,25 @@ SEAM_API size_t seam_edge_input_count(const seam_edge_session *s);
 SEAM_API const char *seam_edge_input_name(const seam_edge_session *s, size_t i);
 /* The underlying model (seam/runtime.h), for inspection; owned by the session. */
 SEAM_API const struct seam_model *seam_edge_model(const seam_edge_session *s);
+
+/* The network as an "auto" session estimates it now: from every real call
+ * (bytes and time each way, the worker's own time subtracted) and from Echo
+ * probes, each a median over the last few samples smoothed by an EWMA
+ * (a single outlier is ignored, a step change followed within about five
+ * samples). The plan's conditions before the first sample. */
+typedef struct seam_edge_network {
+  double up_mbps, down_mbps; /* Mbit/s */
+  double rtt_ms;             /* round trip of an empty call */
+  double queue_ms;           /* the worker's reported queue time */
+  int samples;               /* samples taken so far */
+  double age_ms;             /* since the last sample; -1 before any */
+  int breaker_open;          /* 1 while the session has stopped trying the worker */
+} seam_edge_network;
+
+/* Fills *out; SEAM_ERR_INVALID_ARGUMENT when s or out is NULL or the session's
+ * cut is not "auto" (a fixed cut keeps no estimate). */
+SEAM_API seam_status seam_edge_network_estimate(seam_edge_session *s, seam_edge_network *out,
+                                                seam_error *err);
 
 /* Closes the session; accepts NULL. Close its streams first. */
 SEAM_API void seam_edge_close(seam_edge_session *s);

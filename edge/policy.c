@@ -1,0 +1,197 @@
+/* The dynamic policy (policy.h). */
+#include "edge/policy.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edge/breaker.h"
+#include "edge/clock.h"
+#include "runtime/error.h"
+
+/* A passive sample older than this makes the estimate stale: the prober
+ * then measures (RTT and bandwidth probes in turn). */
+#define EDGE_STALE_MS 500
+/* A bandwidth probe occupies the uplink for about this long. */
+#define EDGE_PROBE_LINK_MS 40.0
+#define EDGE_PROBE_MIN_BYTES (8u << 10)
+#define EDGE_PROBE_MAX_BYTES (256u << 10)
+
+struct edge_policy {
+  pthread_mutex_t lock;
+  part_plan *plan;
+  part_netest *net;
+  edge_breaker breaker;
+  int local;          /* the plan's "local" candidate */
+  double last_sample_ms;
+  unsigned probes;    /* refresh probes sent (odd: bandwidth) */
+};
+
+static double now_ms(void) { return (double)edge_mono_us() / 1e3; }
+
+edge_policy *edge_policy_create(part_plan *plan, seam_error *err) {
+  edge_policy *p = calloc(1, sizeof *p);
+  part_net_estimate prior = {.up_mbps = plan->link.up_mbps,
+                             .down_mbps = plan->link.down_mbps,
+                             .rtt_ms = plan->link.rtt_ms,
+                             .queue_ms = plan->link.queue_ms};
+  if (!p || !(p->net = part_netest_create(&prior))) {
+    free(p);
+    seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  pthread_mutex_init(&p->lock, NULL);
+  p->plan = plan;
+  p->local = part_plan_find(plan, "local");
+  edge_breaker_init(&p->breaker, EDGE_BREAKER_THRESHOLD, EDGE_BREAKER_BASE_MS, EDGE_BREAKER_MAX_MS);
+  return p;
+}
+
+void edge_policy_free(edge_policy *p) {
+  if (!p) return;
+  part_netest_free(p->net);
+  part_plan_free(p->plan);
+  free(p->plan);
+  pthread_mutex_destroy(&p->lock);
+  free(p);
+}
+
+const part_plan *edge_policy_plan(const edge_policy *p) { return p->plan; }
+
+static void link_of(const part_net_estimate *e, part_link *l) {
+  *l = (part_link){.up_mbps = e->up_mbps, .down_mbps = e->down_mbps, .rtt_ms = e->rtt_ms, .queue_ms = e->queue_ms};
+}
+
+/* "plan: uplink 1.2 Mbit/s, below the breakpoint 3.0" and the like. */
+static void explain(const part_link *l, const part_decision *d, char *why, size_t size) {
+  int n = snprintf(why, size, "plan: uplink %.3g Mbit/s, RTT %.3g ms, queue %.3g ms", l->up_mbps, l->rtt_ms,
+                   l->queue_ms);
+  if (n < 0 || (size_t)n >= size) return;
+  if (d->breakpoint_above_mbps > 0)
+    n += snprintf(why + n, size - (size_t)n, "; below breakpoint %.3g", d->breakpoint_above_mbps);
+  if (n >= 0 && (size_t)n < size && d->breakpoint_below_mbps > 0)
+    snprintf(why + n, size - (size_t)n, "; above breakpoint %.3g", d->breakpoint_below_mbps);
+}
+
+void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out) {
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&p->lock);
+  double now = now_ms();
+  edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now);
+  part_net_estimate e;
+  part_netest_get(p->net, &e);
+  part_link link;
+  link_of(&e, &link);
+  part_cost cost;
+  if (v == EDGE_BREAKER_DENY && p->local >= 0) {
+    out->candidate = p->local;
+    part_plan_predict(p->plan, p->local, &link, &cost);
+    out->predicted_ms = cost.latency_ms;
+    snprintf(out->why, sizeof out->why, "breaker open: %d network failures in a row; probing in the background",
+             edge_breaker_failures(&p->breaker));
+    pthread_mutex_unlock(&p->lock);
+    return;
+  }
+  out->probe = v == EDGE_BREAKER_PROBE;
+  part_decision d;
+  part_plan_lookup(p->plan, &link, &d);
+  out->candidate = d.candidate;
+  part_plan_predict(p->plan, d.candidate, &link, &cost);
+  out->predicted_ms = cost.latency_ms;
+  explain(&link, &d, out->why, sizeof out->why);
+  if (deadline_ms > 0 && cost.remote && cost.latency_ms > deadline_ms && p->local >= 0) {
+    part_cost local;
+    part_plan_predict(p->plan, p->local, &link, &local);
+    snprintf(out->why, sizeof out->why, "deadline: '%.40s' predicted %.1f ms > %d ms (uplink %.3g Mbit/s, RTT %.3g ms)",
+             p->plan->candidates[d.candidate].cut, cost.latency_ms, deadline_ms, link.up_mbps, link.rtt_ms);
+    out->candidate = p->local;
+    out->predicted_ms = local.latency_ms;
+    if (out->probe) edge_breaker_release_probe(&p->breaker);
+    out->probe = false;
+  }
+  pthread_mutex_unlock(&p->lock);
+}
+
+void edge_policy_observe(edge_policy *p, const edge_choice *c, const seam_edge_timing *tm, double call_ms) {
+  (void)c;
+  if (!tm->bytes_up && !tm->remote && !tm->fell_back) return; /* the network was not tried */
+  pthread_mutex_lock(&p->lock);
+  double now = now_ms();
+  bool network_failed = tm->fell_back &&
+                        (tm->reason == SEAM_EDGE_REASON_NETWORK || tm->reason == SEAM_EDGE_REASON_DEADLINE);
+  if (network_failed) {
+    edge_breaker_failure(&p->breaker, now);
+  } else if (tm->remote || tm->fell_back) {
+    edge_breaker_success(&p->breaker, now);
+  }
+  /* A reply gives the network time; a call that timed out gives at least
+   * its wall time, so a slowing link lowers the estimate. */
+  double network_ms = tm->remote ? (double)tm->network_us / 1e3
+                      : tm->reason == SEAM_EDGE_REASON_DEADLINE ? call_ms : -1;
+  if (network_ms > 0 && tm->bytes_up) {
+    part_net_sample s = {.at_ms = now,
+                         .bytes_up = tm->bytes_up,
+                         .bytes_down = tm->bytes_down,
+                         .network_ms = network_ms,
+                         .queue_ms = tm->remote ? (double)tm->worker_queue_us / 1e3 : -1};
+    part_netest_add(p->net, &s);
+    p->last_sample_ms = now;
+  }
+  pthread_mutex_unlock(&p->lock);
+}
+
+void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s) {
+  pthread_mutex_lock(&p->lock);
+  double now = now_ms();
+  if (ok) {
+    edge_breaker_success(&p->breaker, now);
+    part_netest_add(p->net, s);
+    p->last_sample_ms = now;
+  } else {
+    edge_breaker_failure(&p->breaker, now);
+  }
+  pthread_mutex_unlock(&p->lock);
+}
+
+int edge_policy_probe_due(edge_policy *p, int *wait_ms, uint32_t *up_bytes) {
+  pthread_mutex_lock(&p->lock);
+  double now = now_ms();
+  int what = 0;
+  *wait_ms = EDGE_STALE_MS / 2;
+  *up_bytes = 0;
+  if (edge_breaker_is_open(&p->breaker)) {
+    edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now);
+    if (v == EDGE_BREAKER_PROBE) what = 1;
+    double left = edge_breaker_retry_in_ms(&p->breaker, now);
+    *wait_ms = left > 1 ? (int)left : 50;
+  } else if (now - p->last_sample_ms >= EDGE_STALE_MS) {
+    what = 2;
+    if (p->probes++ % 2) {
+      part_net_estimate e;
+      part_netest_get(p->net, &e);
+      double bytes = e.up_mbps * 1e3 * EDGE_PROBE_LINK_MS / 8.0;
+      *up_bytes = bytes < EDGE_PROBE_MIN_BYTES   ? EDGE_PROBE_MIN_BYTES
+                  : bytes > EDGE_PROBE_MAX_BYTES ? EDGE_PROBE_MAX_BYTES
+                                                 : (uint32_t)bytes;
+    }
+  }
+  pthread_mutex_unlock(&p->lock);
+  return what;
+}
+
+void edge_policy_estimate(edge_policy *p, seam_edge_network *out) {
+  pthread_mutex_lock(&p->lock);
+  part_net_estimate e;
+  part_netest_get(p->net, &e);
+  double now = now_ms();
+  memset(out, 0, sizeof *out);
+  out->up_mbps = e.up_mbps;
+  out->down_mbps = e.down_mbps;
+  out->rtt_ms = e.rtt_ms;
+  out->queue_ms = e.queue_ms;
+  out->samples = e.samples;
+  out->age_ms = e.samples ? now - e.updated_ms : -1;
+  out->breaker_open = edge_breaker_is_open(&p->breaker);
+  pthread_mutex_unlock(&p->lock);
+}

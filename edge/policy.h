@@ -1,0 +1,55 @@
+/* The dynamic policy of an "auto" session: per request, the cut from the
+ * plan (partitioner/plan.h) under the current network estimate
+ * (partitioner/netest.h) and the worker's reported queue; the device alone
+ * when the predicted remote answer misses the deadline or the circuit
+ * breaker (edge/breaker.h) has stopped trying the network. Every real call
+ * and every probe feeds the estimate and the breaker. Thread-safe (one
+ * lock); internal. */
+#ifndef SEAM_EDGE_POLICY_H
+#define SEAM_EDGE_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "partitioner/netest.h"
+#include "partitioner/plan.h"
+#include "seam/edge.h"
+
+typedef struct edge_policy edge_policy;
+
+/* Consecutive network failures that open the breaker, and its backoff. */
+#define EDGE_BREAKER_THRESHOLD 3
+#define EDGE_BREAKER_BASE_MS 200
+#define EDGE_BREAKER_MAX_MS 5000
+
+/* Takes the plan (freed with the policy). NULL when out of memory. */
+edge_policy *edge_policy_create(part_plan *plan, seam_error *err);
+void edge_policy_free(edge_policy *p);
+const part_plan *edge_policy_plan(const edge_policy *p);
+
+typedef struct edge_choice {
+  int candidate;       /* plan candidate to run */
+  bool probe;          /* this request is the breaker's half-open trial */
+  double predicted_ms; /* predicted end-to-end latency of that candidate */
+  char why[160];       /* the reason, for the report */
+} edge_choice;
+
+/* Chooses for one request with the session's deadline (0 = none). */
+void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out);
+
+/* What one request did, for the estimate and the breaker: remote says
+ * whether the network was tried; call_ms is the call's wall time. */
+void edge_policy_observe(edge_policy *p, const edge_choice *c, const seam_edge_timing *tm,
+                         double call_ms);
+
+/* An Echo probe's outcome (ok false: it failed). */
+void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s);
+
+/* What the background prober should do now: 0 nothing, 1 a probe of the
+ * breaker (half-open), 2 a refresh of a stale estimate. *wait_ms gets how
+ * long to sleep before asking again; *up_bytes the probe's upload size. */
+int edge_policy_probe_due(edge_policy *p, int *wait_ms, uint32_t *up_bytes);
+
+void edge_policy_estimate(edge_policy *p, seam_edge_network *out);
+
+#endif
