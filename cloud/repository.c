@@ -3,17 +3,16 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
+#include "common/file_io.h"
 
 /* The largest model file the repository reads (a model is loaded whole). */
 #define MAX_MODEL_FILE_BYTES ((uint64_t)4 << 30)
@@ -75,42 +74,6 @@ static bool pick_file(const char *name, const char *model_dir, char *path, size_
   return is_regular_file(path);
 }
 
-/* Reads a regular file whole (never blocking on a FIFO or device). */
-static seam_status read_file(const char *path, uint8_t **bytes, size_t *size, seam_error *err) {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return seam_fail(err, SEAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return seam_fail(err, SEAM_ERR_IO, "%s is not a regular file", path);
-  }
-  if ((uint64_t)st.st_size > MAX_MODEL_FILE_BYTES) {
-    close(fd);
-    return seam_fail(err, SEAM_ERR_LIMIT, "%s has %lld bytes; a model file may have at most %llu", path,
-                     (long long)st.st_size, (unsigned long long)MAX_MODEL_FILE_BYTES);
-  }
-  size_t n = (size_t)st.st_size, got = 0;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf) {
-    close(fd);
-    return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading %s", path);
-  }
-  while (got < n) {
-    ssize_t r = read(fd, buf + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (got != n) {
-    free(buf);
-    return seam_fail(err, SEAM_ERR_IO, "cannot read %s (read %zu of %zu bytes)", path, got, n);
-  }
-  *bytes = buf;
-  *size = n;
-  return SEAM_OK;
-}
-
 static int by_name(const void *a, const void *b) {
   return strcmp(((const seam_cloud_model *)a)->name, ((const seam_cloud_model *)b)->name);
 }
@@ -127,10 +90,9 @@ static seam_status load_one(const char *dir, const seam_model_options *options, 
                      model_dir);
   if (!(m->path = strdup(path))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   m->version = (long)version;
-  uint8_t *bytes = NULL;
   size_t size = 0;
-  seam_status st = read_file(path, &bytes, &size, err);
-  if (st != SEAM_OK) return st;
+  uint8_t *bytes = seam_read_file_max(path, "model file", MAX_MODEL_FILE_BYTES, &size, err);
+  if (!bytes) return err->status;
   unsigned int md_len = 0;
   if (!EVP_Digest(bytes, size, m->sha256, &md_len, EVP_sha256(), NULL) || md_len != 32) {
     free(bytes);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "edge/clock.h"
+#include "common/clock.h"
 #include "edge/cut_wire.h"
 #include "edge/model_id.h"
 #include "edge/reason.h"
@@ -28,7 +28,7 @@
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/model.h"
 #include "seam/runtime.h"
 
@@ -287,7 +287,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
            (unsigned long long)atomic_fetch_add(&s->next_id, 1));
   edge_session_view v;
   seam_edge_session_view(s, &v);
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   uint32_t budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
   seam_error e = {0};
   if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size,
@@ -296,7 +296,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
     reason = SEAM_EDGE_REASON_NOT_SENT;
     goto out;
   }
-  tm->encode_us = edge_us_since(t0);
+  tm->encode_us = seam_clock_us_since(t0);
   tm->bytes_up = size;
   /* The time the encoding took comes off the call's timeout too. */
   if (s->deadline_ms > 0) {
@@ -310,18 +310,18 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
   }
   char message[SEAM_ERROR_MESSAGE_SIZE - 128];
   message[0] = '\0';
-  int64_t t1 = edge_mono_us();
+  int64_t t1 = seam_clock_us();
   int code = seam_grpc_call_take(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
                                  &reply_size, message, sizeof message);
   buf = NULL; /* gRPC's now */
-  uint64_t rtt = edge_us_since(t1);
+  uint64_t rtt = seam_clock_us_since(t1);
   tm->bytes_down = reply_size;
   if (code != SEAM_RPC_OK) {
     snprintf(why, why_size, "Infer on the worker failed (%s): %s", seam_rpc_code_name(code), message);
     reason = edge_reason_from_rpc_code(code);
     goto out;
   }
-  int64_t t2 = edge_mono_us();
+  int64_t t2 = seam_clock_us();
   rp = reply ? seam__v1__infer_reply__unpack(NULL, reply_size, reply) : NULL;
   if (!rp) {
     snprintf(why, why_size, "the worker's reply (%zu bytes) is not a valid seam.v1.InferReply",
@@ -355,7 +355,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
     snprintf(why, why_size, "the worker's reply does not decode: %s", e.message);
     goto out;
   }
-  tm->decode_us = edge_us_since(t2);
+  tm->decode_us = seam_clock_us_since(t2);
   reason = SEAM_EDGE_REASON_NONE;
 out:
   if (rp) seam__v1__infer_reply__free_unpacked(rp, NULL);
@@ -369,9 +369,9 @@ out:
 static seam_status device_tail(seam_edge_session *s, size_t n, const char *const *held,
                                const seam_tensor *const *tensors, size_t n_out,
                                seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   seam_status st = seam_model_run(s->model, n, held, tensors, n_out, NULL, outputs, err);
-  tm->fallback_us += edge_us_since(t0);
+  tm->fallback_us += seam_clock_us_since(t0);
   return st;
 }
 
@@ -427,7 +427,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   seam_edge_timing *tm = timing ? timing : &local_tm;
   memset(tm, 0, sizeof *tm);
   if (err) err->message[0] = '\0';
-  int64_t start = edge_mono_us();
+  int64_t start = seam_clock_us();
   if (!s || !outputs || (n_inputs && !inputs)) {
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_infer: NULL argument");
     return SEAM_ERR_INVALID_ARGUMENT;
@@ -468,9 +468,9 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   seam_tensor **cut = NULL;
   edge_dim_bindings bound = {0};
   if (s->kind == CUT_LOCAL) {
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
-    tm->head_us = edge_us_since(t0);
+    tm->head_us = seam_clock_us_since(t0);
     goto done;
   }
 
@@ -486,10 +486,10 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
       st = SEAM_ERR_NO_MEMORY;
       goto done;
     }
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     st = seam_model_run(s->model, n_inputs, in_names, inputs, n_cut,
                         (const char *const *)s->head_names, cut, err);
-    tm->head_us = edge_us_since(t0);
+    tm->head_us = seam_clock_us_since(t0);
     if (st != SEAM_OK) goto done;
     cut_tensors = (const seam_tensor *const *)cut;
   }
@@ -499,7 +499,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
 
   int timeout_ms = EDGE_NO_DEADLINE_MS;
   if (s->deadline_ms > 0) {
-    timeout_ms = s->deadline_ms - (int)(edge_us_since(start) / 1000);
+    timeout_ms = s->deadline_ms - (int)(seam_clock_us_since(start) / 1000);
     if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
   }
   /* The tensors the device holds, where a fallback starts from. */
@@ -536,7 +536,7 @@ done:
   free(cut);
   free(in_names);
   if (st != SEAM_OK) free_all(n_outputs, outputs);
-  tm->total_us = edge_us_since(start);
+  tm->total_us = seam_clock_us_since(start);
   return st;
 }
 

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "edge/model_id.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
 #include "seam/edge.h"
 
 #define PROFILE_MAX_MESSAGE_BYTES ((size_t)64 << 20)

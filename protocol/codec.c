@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zstd.h>
 
-#include "runtime/error.h"
+#include "common/clock.h"
+#include "common/error.h"
 #include "runtime/tensor.h"
 
 /* RAW and F16 payloads are little-endian and are copied as they are in
@@ -25,12 +25,6 @@ _Static_assert((int)SEAM__V1__ENCODING__ENCODING_INT8 == (int)SEAM_ENCODING_INT8
 _Static_assert((int)SEAM__V1__DTYPE__DTYPE_FLOAT32 == (int)SEAM_DTYPE_FLOAT32, "dtype numbers");
 _Static_assert((int)SEAM__V1__DTYPE__DTYPE_FLOAT16 == (int)SEAM_DTYPE_FLOAT16, "dtype numbers");
 _Static_assert((int)SEAM__V1__DTYPE__DTYPE_UINT64 == (int)SEAM_DTYPE_UINT64, "dtype numbers");
-
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 const char *seam_encoding_name(seam_encoding encoding) {
   switch (encoding) {
@@ -155,7 +149,7 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
   static const seam_codec_options defaults = {0};
   const seam_codec_options *o = options ? options : &defaults;
   const char *label = name ? name : "";
-  double start = now_us();
+  int64_t start = seam_clock_ns();
 
   if (o->encoding != SEAM_ENCODING_RAW && o->encoding != SEAM_ENCODING_F16 &&
       o->encoding != SEAM_ENCODING_INT8)
@@ -303,7 +297,7 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
     stats->encoded_bytes = payload_len;
     stats->uncompressed_bytes = enc_bytes;
     stats->ratio = payload_len ? (double)raw_bytes / (double)payload_len : 1.0;
-    stats->encode_us = now_us() - start;
+    stats->encode_us = (double)(seam_clock_ns() - start) / 1e3;
   }
   return SEAM_OK;
 }
@@ -352,7 +346,7 @@ seam_tensor *seam_codec_decode(const Seam__V1__Tensor *msg, size_t max_bytes,
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "message is NULL");
     return NULL;
   }
-  double start = now_us();
+  int64_t start = seam_clock_ns();
   const char *label = msg->name ? msg->name : "";
   int dtype_v = (int)msg->dtype, enc_v = (int)msg->encoding, comp_v = (int)msg->compression;
 
@@ -487,7 +481,7 @@ seam_tensor *seam_codec_decode(const Seam__V1__Tensor *msg, size_t max_bytes,
     stats->encoded_bytes = msg->payload.len;
     stats->uncompressed_bytes = expected;
     stats->ratio = msg->payload.len ? (double)out_bytes / (double)msg->payload.len : 1.0;
-    stats->decode_us = now_us() - start;
+    stats->decode_us = (double)(seam_clock_ns() - start) / 1e3;
   }
   return t;
 }

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "onnx/onnx.pb-c.h"
-#include "runtime/error.h"
 #include "runtime/onnx_tensor.h"
 #include "runtime/tensor.h"
 

@@ -9,18 +9,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <dirent.h>
 
 #include <openssl/evp.h>
 
-double worker_now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "common/clock.h"
 
 int worker_time_scale(void) {
   const char *v = getenv("SEAM_TEST_TIME_SCALE");
@@ -79,10 +74,10 @@ int worker_start_with(const char *exe, const char *repo, const char *const *extr
   close(fds[1]);
   char line[256];
   size_t n = 0;
-  double until = worker_now_s() + 10;
+  double until = seam_clock_s() + 10;
   const char *problem = NULL;
   while (!problem && n < sizeof line - 1 && !memchr(line, '\n', n)) {
-    int left = (int)((until - worker_now_s()) * 1000);
+    int left = (int)((until - seam_clock_s()) * 1000);
     if (left <= 0) {
       problem = "the worker did not print its port within 10 s";
       break;
@@ -122,9 +117,9 @@ void worker_cleanup(pid_t *pid, char *repo) {
 int worker_stop(pid_t *pid, double timeout_s) {
   if (*pid <= 0) return -1;
   kill(*pid, SIGTERM);
-  double until = worker_now_s() + timeout_s;
+  double until = seam_clock_s() + timeout_s;
   int status = 0;
-  while (worker_now_s() < until) {
+  while (seam_clock_s() < until) {
     if (waitpid(*pid, &status, WNOHANG) == *pid) {
       *pid = -1;
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
