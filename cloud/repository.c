@@ -9,22 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
 #include "common/error.h"
 #include "common/file_io.h"
+#include "common/hex.h"
+#include "common/sha256.h"
 
 /* The largest model file the repository reads (a model is loaded whole). */
 #define MAX_MODEL_FILE_BYTES ((uint64_t)4 << 30)
-
-void seam_cloud_hex(const uint8_t *bytes, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[bytes[i] >> 4];
-    out[2 * i + 1] = digits[bytes[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
 
 static bool is_regular_file(const char *path) {
   struct stat st;
@@ -93,8 +84,7 @@ static seam_status load_one(const char *dir, const seam_model_options *options, 
   size_t size = 0;
   uint8_t *bytes = seam_read_file_max(path, "model file", MAX_MODEL_FILE_BYTES, &size, err);
   if (!bytes) return err->status;
-  unsigned int md_len = 0;
-  if (!EVP_Digest(bytes, size, m->sha256, &md_len, EVP_sha256(), NULL) || md_len != 32) {
+  if (!seam_sha256(bytes, size, m->sha256)) {
     free(bytes);
     return seam_fail(err, SEAM_ERR_INTERNAL, "SHA-256 of %s failed", path);
   }
@@ -109,7 +99,7 @@ static seam_status load_one(const char *dir, const seam_model_options *options, 
   free(bytes);
   if (!m->model) return seam_fail(err, lerr.status, "%s: %s", path, lerr.message);
   m->bytes = size;
-  seam_cloud_hex(m->sha256, 32, m->sha256_hex);
+  seam_hex_encode(m->sha256, 32, m->sha256_hex);
   return SEAM_OK;
 }
 

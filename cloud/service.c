@@ -12,6 +12,7 @@
 
 #include "cloud/profile_service.h"
 #include "common/clock.h"
+#include "common/hex.h"
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
 
@@ -107,7 +108,7 @@ static bool check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, seam_g
     return false;
   }
   char hex[65];
-  seam_cloud_hex(sha.data, 32, hex);
+  seam_hex_encode(sha.data, 32, hex);
   seam_cloud_set_status(r, SEAM_RPC_FAILED_PRECONDITION,
              "model '%s': the request is for sha256 %s but this worker serves sha256 %s", m->name,
              hex, m->sha256_hex);

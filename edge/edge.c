@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/sha256.h"
 #include "edge/cut_wire.h"
 #include "edge/model_id.h"
 #include "edge/reason.h"
@@ -177,7 +178,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
   }
   opts.num_threads = cfg->threads;
   if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
-  if (!seam_edge_file_sha256(cfg->model_path, s->sha256)) {
+  if (!seam_sha256_file(cfg->model_path, s->sha256)) {
     seam_fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
     goto bad;
   }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/hex.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -344,10 +345,9 @@ int main(int argc, char **argv) {
     memcpy(wrong, sha, 32);
     wrong[0] ^= 0xff;
     code = infer(ch, wrong, cut, &raw, 0, 5000, NULL, NULL, text, sizeof text, NULL);
-    char hex[65];
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-    char whex[65];
-    for (int i = 0; i < 32; i++) snprintf(whex + 2 * i, 3, "%02x", wrong[i]);
+    char hex[65], whex[65];
+    seam_hex_encode(sha, 32, hex);
+    seam_hex_encode(wrong, 32, whex);
     CHECK(code == SEAM_RPC_FAILED_PRECONDITION && strstr(text, hex) && strstr(text, whex),
           "wrong hash: %s '%s'", seam_rpc_code_name(code), text);
     printf("ok wrong sha256: %s\n", text);

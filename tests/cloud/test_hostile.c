@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/hex.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/health.pb-c.h"
@@ -283,7 +284,7 @@ static pid_t long_profile_client(int port) {
   if (pid != 0) return pid;
   char port_text[16], hex[65];
   snprintf(port_text, sizeof port_text, "%d", port);
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+  seam_hex_encode(sha, 32, hex);
   execl("/proc/self/exe", "test_hostile", "--profile-client", port_text, hex, (char *)NULL);
   _exit(127);
 }
@@ -301,10 +302,9 @@ static Seam__V1__ProfileRequest long_profile(void) {
 
 /* The child of long_profile_client, after exec. */
 static int profile_client_main(int port, const char *hex) {
-  for (int i = 0; i < 32 && hex[2 * i] && hex[2 * i + 1]; i++) {
-    unsigned v = 0;
-    sscanf(hex + 2 * i, "%2x", &v);
-    sha[i] = (uint8_t)v;
+  if (!seam_hex_decode(hex, sha, 32)) {
+    fprintf(stderr, "--profile-client: '%s' is not a SHA-256 in hex\n", hex);
+    return 2;
   }
   char target[64];
   snprintf(target, sizeof target, "127.0.0.1:%d", port);

@@ -13,9 +13,8 @@
 
 #include <dirent.h>
 
-#include <openssl/evp.h>
-
 #include "common/clock.h"
+#include "common/sha256.h"
 
 int worker_time_scale(void) {
   const char *v = getenv("SEAM_TEST_TIME_SCALE");
@@ -147,18 +146,13 @@ void worker_model_name(const char *path, char *name, size_t size) {
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   bool ok = in && out;
-  EVP_MD_CTX *md = sha ? EVP_MD_CTX_new() : NULL;
-  ok = ok && (!sha || (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)));
   char buf[65536];
   size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-    ok = fwrite(buf, 1, n, out) == n && (!sha || EVP_DigestUpdate(md, buf, n));
-  unsigned len = 0;
-  ok = ok && (!sha || (EVP_DigestFinal_ex(md, sha, &len) && len == 32));
-  EVP_MD_CTX_free(md);
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+  ok = ok && !ferror(in);
   if (in) fclose(in);
   if (out && fclose(out) != 0) ok = false;
-  return ok;
+  return ok && (!sha || seam_sha256_file(to, sha));
 }
 
 void worker_remove_dir(const char *dir) {
