@@ -1,7 +1,6 @@
 /* The tensor codec (see codec.h and docs/protocol.md). */
 #include "protocol/codec.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/int8_qparams.h"
 #include "runtime/tensor.h"
 
 /* RAW and F16 payloads are little-endian and are copied as they are in
@@ -66,31 +66,6 @@ static int known_dtype(int v) {
 }
 
 /* ---- INT8 ---------------------------------------------------------------- */
-
-seam_status seam_codec_int8_params(float lo, float hi, float *scale, int32_t *zero_point,
-                                   seam_error *err) {
-  if (!isfinite(lo) || !isfinite(hi) || lo > hi)
-    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "INT8 range [%g, %g] is not a finite interval",
-                     (double)lo, (double)hi);
-  double rmin = lo < 0 ? lo : 0, rmax = hi > 0 ? hi : 0;
-  if (rmin == 0 && rmax == 0) {
-    *scale = 1.0f;
-    *zero_point = 0;
-    return SEAM_OK;
-  }
-  double s = (rmax - rmin) / 255.0;
-  if (s < FLT_MIN) s = FLT_MIN; /* a tiny range: keep the scale a normal float */
-  float sf = (float)s;
-  if (!isfinite(sf) || !(sf > 0))
-    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "INT8 range [%g, %g] gives no finite scale",
-                     (double)lo, (double)hi);
-  double zp = nearbyint(-128.0 - rmin / (double)sf);
-  if (zp < -128) zp = -128;
-  if (zp > 127) zp = 127;
-  *scale = sf;
-  *zero_point = (int32_t)zp;
-  return SEAM_OK;
-}
 
 /* Finite min and max of x (0, 0 when there is no finite element). */
 static void finite_range(const float *x, size_t n, float *lo, float *hi) {
@@ -206,11 +181,11 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
       scale = o->scale;
       zp = o->zero_point;
     } else if (o->int8_range == SEAM_INT8_RANGE_GIVEN) {
-      st = seam_codec_int8_params(o->range_min, o->range_max, &scale, &zp, err);
+      st = seam_int8_qparams(o->range_min, o->range_max, &scale, &zp, err);
     } else if (o->int8_range == SEAM_INT8_RANGE_MINMAX) {
       float lo, hi;
       finite_range(t->data, count, &lo, &hi);
-      st = seam_codec_int8_params(lo, hi, &scale, &zp, err);
+      st = seam_int8_qparams(lo, hi, &scale, &zp, err);
     } else {
       return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "unknown INT8 range mode %d",
                        (int)o->int8_range);

@@ -1,5 +1,8 @@
-/* The shared helpers of common/: clock, file reading, SHA-256, hex. */
+/* The shared helpers of common/: clock, file reading, SHA-256, hex, the
+ * INT8 quantization rule. */
 #include <CUnit/CUnit.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include "common/error.h"
 #include "common/file_io.h"
 #include "common/hex.h"
+#include "common/int8_qparams.h"
 #include "common/sha256.h"
 #include "tests/unit/unit.h"
 
@@ -92,11 +96,54 @@ static void test_sha256_and_hex(void) {
   CU_ASSERT_FALSE(seam_hex_decode("", two, 2));
 }
 
+/* The contract of common/int8_qparams.h, edge cases first. */
+static void test_int8_qparams(void) {
+  float scale;
+  int32_t zp;
+  /* All zero, and ranges whose scale would be below FLT_MIN: scale 1, zp 0. */
+  CU_ASSERT_EQUAL(seam_int8_qparams(0.0f, 0.0f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == 1.0f && zp == 0);
+  CU_ASSERT_EQUAL(seam_int8_qparams(-1e-37f, 1e-37f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == 1.0f && zp == 0);
+  /* Just above: the real scale, a normal float. */
+  CU_ASSERT_EQUAL(seam_int8_qparams(0.0f, 255.0f * 4 * FLT_MIN, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == 4 * FLT_MIN && zp == -128);
+  /* All-equal values: the range is widened to 0 on the side it misses. */
+  CU_ASSERT_EQUAL(seam_int8_qparams(5.0f, 5.0f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == (float)(5.0 / 255.0) && zp == -128);
+  CU_ASSERT_EQUAL(seam_int8_qparams(-3.0f, -3.0f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == (float)(3.0 / 255.0) && zp == 127);
+  /* The zero point rounds half to even: scale 1, -128 + 1.5 = -126.5 -> -126
+   * (half away from zero would give -127); -128 + 0.5 -> -128. */
+  CU_ASSERT_EQUAL(seam_int8_qparams(-1.5f, 253.5f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == 1.0f && zp == -126);
+  CU_ASSERT_EQUAL(seam_int8_qparams(-0.5f, 254.5f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(scale == 1.0f && zp == -128);
+  /* The ends of the range land within half a level of -128 and 127. */
+  CU_ASSERT_EQUAL(seam_int8_qparams(-0.7f, 2.3f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(fabs((double)-0.7f / scale + zp + 128) <= 0.5 + 1e-4);
+  CU_ASSERT(fabs((double)2.3f / scale + zp - 127) <= 0.5 + 1e-4);
+  /* The widest finite range still has a finite scale. */
+  CU_ASSERT_EQUAL(seam_int8_qparams(-FLT_MAX, FLT_MAX, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT(isfinite(scale) && scale > 0 && zp >= -128 && zp <= 127);
+  /* Refused, with nothing written: NaN, infinities, an inverted range. */
+  seam_error err = {0};
+  const float bad[][2] = {{NAN, 1.0f}, {0.0f, NAN}, {-INFINITY, 1.0f}, {0.0f, INFINITY}, {2.0f, 1.0f}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    scale = -1.0f;
+    zp = 1000;
+    CU_ASSERT_EQUAL(seam_int8_qparams(bad[i][0], bad[i][1], &scale, &zp, &err), SEAM_ERR_INVALID_ARGUMENT);
+    CU_ASSERT(scale == -1.0f && zp == 1000);
+  }
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not a finite interval"));
+}
+
 void seam_register_tests(void) {
   static CU_TestInfo tests[] = {
       {"monotonic clock and timespecs", test_clock},
       {"whole-file reads and their limits", test_read_file},
       {"SHA-256 of buffers and files, hex", test_sha256_and_hex},
+      {"the INT8 scale and zero point rule", test_int8_qparams},
       CU_TEST_INFO_NULL,
   };
   SEAM_ADD_SUITE("common", tests);
