@@ -14,6 +14,7 @@
 #include <dirent.h>
 
 #include "common/clock.h"
+#include "common/file_io.h"
 #include "common/sha256.h"
 
 int worker_time_scale(void) {
@@ -144,15 +145,14 @@ void worker_model_name(const char *path, char *name, size_t size) {
 }
 
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
-  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-  bool ok = in && out;
-  char buf[65536];
-  size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
-  ok = ok && !ferror(in);
-  if (in) fclose(in);
+  size_t size = 0;
+  void *bytes = seam_read_file(from, &size, NULL);
+  FILE *out = bytes ? fopen(to, "wb") : NULL;
+  bool ok = out && fwrite(bytes, 1, size, out) == size;
   if (out && fclose(out) != 0) ok = false;
-  return ok && (!sha || seam_sha256_file(to, sha));
+  ok = ok && (!sha || seam_sha256(bytes, size, sha));
+  free(bytes);
+  return ok;
 }
 
 void worker_remove_dir(const char *dir) {
