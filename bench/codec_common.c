@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/tensor.h"
 
 static int cmp_double(const void *a, const void *b) {

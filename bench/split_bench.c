@@ -29,9 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "edge/model_id.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
@@ -42,12 +42,6 @@
 #define MAX_CUT 16
 #define MAX_OUT 16
 #define MESSAGE_LIMIT ((size_t)64 << 20)
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* utime + stime of a process, in seconds; -1 when unreadable. */
 static double proc_cpu_s(long pid) {
@@ -248,10 +242,10 @@ static int phase_echo(const bench *b, double *echo_us) {
   for (int i = 0; i < b->warmup + b->sequential; i++) {
     uint8_t *reply = NULL;
     size_t reply_size = 0;
-    double t0 = now_s();
+    double t0 = seam_clock_s();
     int code = seam_grpc_call(b->channel, "/seam.v1.Seam/Echo", buf, n, 60000, &reply, &reply_size,
                               NULL, 0);
-    double dt = now_s() - t0;
+    double dt = seam_clock_s() - t0;
     free(reply);
     if (code != 0) errors++;
     if (i >= b->warmup) total += dt;
@@ -290,7 +284,7 @@ static int phase_throughput(const bench *b, throughput *t) {
   int errors = 0;
   for (int i = 0; i < b->warmup; i++) errors += infer_raw(b, NULL);
   double cpu0 = b->worker_pid ? proc_cpu_s(b->worker_pid) : -1;
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   int started = 0;
   for (int i = 0; i < b->clients; i++) {
     cs[i] = (client){.b = b, .requests = b->requests / b->clients + (i < b->requests % b->clients)};
@@ -301,7 +295,7 @@ static int phase_throughput(const bench *b, throughput *t) {
     pthread_join(th[i], NULL);
     errors += cs[i].errors;
   }
-  t->wall = now_s() - t0;
+  t->wall = seam_clock_s() - t0;
   double cpu1 = b->worker_pid ? proc_cpu_s(b->worker_pid) : -1;
   t->worker_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
   t->rps = b->requests / t->wall;
@@ -337,7 +331,7 @@ static int run_lanes(const seam_model *m, const bench *b, int per_lane, double *
   int k = b->parallel_runs;
   pthread_t th[64];
   lane_runner rs[64];
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   int started = 0, errors = 0;
   for (int i = 0; i < k; i++) {
     rs[i] = (lane_runner){.m = m, .b = b, .runs = per_lane};
@@ -348,7 +342,7 @@ static int run_lanes(const seam_model *m, const bench *b, int per_lane, double *
     pthread_join(th[i], NULL);
     errors += rs[i].errors;
   }
-  *wall = now_s() - t0;
+  *wall = seam_clock_s() - t0;
   return errors + (started < k);
 }
 

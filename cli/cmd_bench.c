@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/stats.h"
+#include "common/clock.h"
 #include "runtime/synthetic.h"
 #include "runtime/tensor.h"
 
@@ -198,9 +199,9 @@ seam_model *cli_timing_load(const cli_timing_args *a, const char *cmd, double *l
   opts.num_threads = a->threads;
   if (a->reference) opts.fast_kernels = opts.optimize = opts.plan = 0;
   seam_error err = {0};
-  double t0 = cli_now_ms();
+  double t0 = seam_clock_ms();
   seam_model *m = seam_model_load_with(a->model, &opts, &err);
-  *load_ms = cli_now_ms() - t0;
+  *load_ms = seam_clock_ms() - t0;
   if (!m) fprintf(stderr, "seam %s: %s\n", cmd, err.message);
   return m;
 }
@@ -244,10 +245,10 @@ int cmd_bench(int argc, char **argv) {
   }
   if (cli_make_feeds(m, &a.feed, "bench", &feeds) != 0) goto done;
   for (int r = 0; r < a.warmup + a.runs; r++) {
-    t0 = cli_now_ms();
+    t0 = seam_clock_ms();
     seam_status st = seam_model_run(m, (size_t)feeds.n, feeds.names, (const seam_tensor *const *)feeds.tensors,
                                     n_out, NULL, outputs, &err);
-    double ms = cli_now_ms() - t0;
+    double ms = seam_clock_ms() - t0;
     if (st != SEAM_OK) {
       fprintf(stderr, "seam bench: %s\n", err.message);
       goto done;

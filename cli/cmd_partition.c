@@ -7,6 +7,8 @@
 
 #include "cli/partition_args.h"
 #include "cli/partition_report.h"
+#include "common/hex.h"
+#include "common/sha256.h"
 #include "edge/model_id.h"
 #include "edge/probe.h"
 #include "edge/wire_cost.h"
@@ -195,10 +197,10 @@ int cmd_partition(int argc, char **argv) {
   partition_args a = {0};
   int r = partition_parse_args(argc, argv, &a);
   if (r) return r < 0 ? 0 : r;
-  uint8_t sha[32];
-  char sha_hex[65];
-  if (!seam_edge_file_sha256(a.model, sha)) return fprintf(stderr, "seam partition: cannot read '%s'\n", a.model), 1;
-  for (int i = 0; i < 32; i++) snprintf(sha_hex + 2 * i, 3, "%02x", sha[i]);
+  uint8_t sha[SEAM_SHA256_SIZE];
+  char sha_hex[2 * SEAM_SHA256_SIZE + 1];
+  if (!seam_sha256_file(a.model, sha)) return fprintf(stderr, "seam partition: cannot read '%s'\n", a.model), 1;
+  seam_hex_encode(sha, sizeof sha, sha_hex);
   char *name = a.model_name ? strdup(a.model_name) : seam_edge_default_model_name(a.model);
   part_dag d = {0};
   seam_profile *edge = NULL, *cloud = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "runtime/tensor.h"
 #include "seam/edge.h"
 #include "seam/seam.h"
@@ -314,7 +315,7 @@ int cmd_run(int argc, char **argv) {
   size_t n_out = 0;
   rc = 1;
   edge_run edge = {0};
-  double t0 = cli_now_ms();
+  double t0 = seam_clock_ms();
   seam_model *m = NULL;
   const seam_model *model = NULL;
   if (a.remote) {
@@ -328,7 +329,7 @@ int cmd_run(int argc, char **argv) {
     if (!(m = seam_model_load_with(a.model, &a.options, &err))) goto fail;
     model = m;
   }
-  double t_load = cli_now_ms() - t0;
+  double t_load = seam_clock_ms() - t0;
   size_t n_graph_in = seam_model_input_count(model);
   n_out = seam_model_output_count(model);
   if (n_out > MAX_IO) {
@@ -364,7 +365,7 @@ int cmd_run(int argc, char **argv) {
       batch = inputs[i]->dims[0];
     }
   }
-  t0 = cli_now_ms();
+  t0 = seam_clock_ms();
   seam_status st;
   if (a.repeat) {
     rc = cli_run_repeat(edge.session, (size_t)a.n_inputs, names, (const seam_tensor *const *)inputs, n_out,
@@ -388,7 +389,7 @@ int cmd_run(int argc, char **argv) {
     st = run_once(model, &edge, (size_t)a.n_inputs, names, (const seam_tensor *const *)inputs,
                   n_out, outputs, &err);
   }
-  double t_run = cli_now_ms() - t0;
+  double t_run = seam_clock_ms() - t0;
   if (st != SEAM_OK) goto fail;
   printf("model %s: loaded in %.1f ms, ran in %.2f ms%s\n", a.model, t_load, t_run,
          a.stream ? " (one stream frame per sample)"

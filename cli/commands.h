@@ -15,8 +15,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_cuts(int argc, char **argv);
 int cmd_partition(int argc, char **argv);
 
-/* Monotonic time in milliseconds. */
-double cli_now_ms(void);
 /* Splits "name=path" into name and path (name NULL when there is no '='
  * before the first '/'). Modifies arg. */
 void cli_split_named(char *arg, char **name, char **path);

@@ -1,7 +1,6 @@
 /* seam — command-line entry point. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/commands.h"
 
@@ -20,12 +19,6 @@ static const struct {
     {"partition", cmd_partition, "where to cut, from measured costs; writes a plan"},
     {"conformance", cmd_conformance, "run the ONNX backend node tests"},
 };
-
-double cli_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 void cli_split_named(char *arg, char **name, char **path) {
   char *eq = strchr(arg, '=');

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cloud/service.h"
+#include "common/clock.h"
 #include "protocol/codec.h"
 #include "protocol/seam.pb-c.h"
 #include "runtime/model.h"
@@ -71,7 +72,7 @@ static void answer(const seam_cloud_service *svc, const Seam__V1__InferRequest *
   }
   status.code = (uint32_t)r->code;
   status.message = r->message;
-  timings->total_us = seam_cloud_us_between(received_ns, seam_cloud_now_ns());
+  timings->total_us = seam_clock_us_between(received_ns, seam_clock_ns());
   seam_cloud_pack_reply(svc, &reply.base, r);
   if (!r->data) { /* over the message limit: the status alone (r holds it) */
     reply.outputs = NULL;
@@ -85,7 +86,7 @@ static void answer(const seam_cloud_service *svc, const Seam__V1__InferRequest *
            (unsigned long long)timings->queue_us, (unsigned long long)timings->decode_us,
            (unsigned long long)timings->compute_us, (unsigned long long)timings->encode_us);
   seam_cloud_log_line(svc, method, rq ? rq->request_id : NULL, rq ? rq->model_name : NULL, r,
-                      seam_cloud_us_between(received_ns, seam_cloud_now_ns()), fields);
+                      seam_clock_us_between(received_ns, seam_clock_ns()), fields);
 }
 
 /* The reply's largest decoded size that can fit the message limit with the
@@ -110,7 +111,7 @@ static int job_should_stop(void *user) {
 /* The status of a run that stopped: who stopped it. */
 static void stopped_status(const infer_job *j, int64_t deadline, const char *message,
                            seam_grpc_response *r) {
-  if (seam_cloud_now_ns() >= deadline)
+  if (seam_clock_ns() >= deadline)
     seam_cloud_set_status(r, SEAM_RPC_DEADLINE_EXCEEDED, "model '%s': %s", j->model->name, message);
   else if (seam_cloud_scheduler_draining(j->svc->scheduler))
     seam_cloud_set_status(r, SEAM_RPC_UNAVAILABLE, "model '%s': the worker is shutting down: %s",
@@ -128,9 +129,9 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
     struct timespec d = {svc->debug_delay_ms / 1000, (long)(svc->debug_delay_ms % 1000) * 1000000};
     nanosleep(&d, NULL);
   }
-  int64_t start = seam_cloud_now_ns(), deadline = j->base.deadline_ns;
+  int64_t start = seam_clock_ns(), deadline = j->base.deadline_ns;
   Seam__V1__Timings timings = SEAM__V1__TIMINGS__INIT;
-  timings.queue_us = seam_cloud_us_between(j->received_ns, start);
+  timings.queue_us = seam_clock_us_between(j->received_ns, start);
   size_t n_in = rq->n_inputs, n_out = rq->n_wanted ? rq->n_wanted : seam_model_output_count(j->model->model);
   seam_tensor **inputs = calloc(n_in, sizeof *inputs), **outputs = calloc(n_out + 1, sizeof *outputs);
   const char **input_names = calloc(n_in, sizeof *input_names);
@@ -144,7 +145,7 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
     seam_cloud_set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
                           "the deadline (%llu us after receipt) passed before the work started; nothing "
                           "was computed",
-                          (unsigned long long)seam_cloud_us_between(j->received_ns, deadline));
+                          (unsigned long long)seam_clock_us_between(j->received_ns, deadline));
     goto reply;
   }
   for (size_t i = 0; i < n_in; i++) {
@@ -157,8 +158,8 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
       goto reply;
     }
   }
-  int64_t t1 = seam_cloud_now_ns();
-  timings.decode_us = seam_cloud_us_between(start, t1);
+  int64_t t1 = seam_clock_ns();
+  timings.decode_us = seam_clock_us_between(start, t1);
   if (t1 >= deadline) {
     seam_cloud_set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
                           "the deadline passed while decoding the inputs (%llu us); nothing was computed",
@@ -180,8 +181,8 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
   seam_status st = seam_model_run_with(j->model->model, n_in, input_names, (const seam_tensor *const *)inputs,
                                        n_out, rq->n_wanted ? (const char *const *)rq->wanted : NULL, outputs,
                                        &run, &err);
-  int64_t t2 = seam_cloud_now_ns();
-  timings.compute_us = seam_cloud_us_between(t1, t2);
+  int64_t t2 = seam_clock_ns();
+  timings.compute_us = seam_clock_us_between(t1, t2);
   if (st == SEAM_ERR_CANCELLED) {
     stopped_status(j, deadline, err.message, r);
     goto reply;
@@ -211,7 +212,7 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
     out_ptrs[i] = &out_msgs[i];
     n_encoded++;
   }
-  timings.encode_us = seam_cloud_us_between(t2, seam_cloud_now_ns());
+  timings.encode_us = seam_clock_us_between(t2, seam_clock_ns());
   r->code = SEAM_RPC_OK;
 reply:
   answer(svc, rq, j->method, j->received_ns, &timings, out_ptrs, n_out, r);
@@ -235,7 +236,7 @@ static void finish_job(seam_cloud_job *base, int code, const char *message) {
   } else {
     seam_cloud_set_status(&r, code, "model '%s': %s", j->model->name, message);
     Seam__V1__Timings timings = SEAM__V1__TIMINGS__INIT;
-    timings.queue_us = seam_cloud_us_between(j->received_ns, seam_cloud_now_ns());
+    timings.queue_us = seam_clock_us_between(j->received_ns, seam_clock_ns());
     answer(j->svc, j->rq, j->method, j->received_ns, &timings, NULL, 0, &r);
   }
   seam_cloud_job_release(&j->base);
@@ -322,7 +323,7 @@ void seam_cloud_handle_infer(const seam_cloud_service *svc, const seam_grpc_requ
     int64_t budget_end = req->received_ns + (int64_t)rq->budget_ms * 1000000;
     if (budget_end < deadline) deadline = budget_end;
   }
-  if (seam_cloud_now_ns() >= deadline) {
+  if (seam_clock_ns() >= deadline) {
     if (deadline <= req->received_ns)
       seam_cloud_set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
                             "the call's deadline had passed when the request arrived; nothing was computed");
@@ -330,7 +331,7 @@ void seam_cloud_handle_infer(const seam_cloud_service *svc, const seam_grpc_requ
       seam_cloud_set_status(r, SEAM_RPC_DEADLINE_EXCEEDED,
                             "the deadline (%llu us after receipt; budget_ms %u) passed before the work "
                             "started; nothing was computed",
-                            (unsigned long long)seam_cloud_us_between(req->received_ns, deadline),
+                            (unsigned long long)seam_clock_us_between(req->received_ns, deadline),
                             rq->budget_ms);
     goto refuse;
   }

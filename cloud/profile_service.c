@@ -5,10 +5,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
+#include "common/error.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
 #include "runtime/synthetic.h"
 #include "runtime/tensor.h"
 #include "seam/profile.h"
@@ -40,12 +40,6 @@ typedef struct profile_job {
   char *key; /* runs, warmup and every input's shape: the cache key */
   int started; /* runs begun, for the deadline message */
 } profile_job;
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 seam_cloud_profiler *seam_cloud_profiler_create(void) {
   seam_cloud_profiler *p = calloc(1, sizeof *p);
@@ -176,7 +170,7 @@ static int check_request(const seam_cloud_service *svc, const seam_grpc_request 
    * the worker's own. */
   job->base.deadline_ns = req->received_ns + (int64_t)svc->limits.profile_timeout_ms * 1000000;
   if (req->deadline_ns < job->base.deadline_ns) job->base.deadline_ns = req->deadline_ns;
-  if (now_ns() >= job->base.deadline_ns) {
+  if (seam_clock_ns() >= job->base.deadline_ns) {
     seam_fail(e, SEAM_ERR_CANCELLED,
               "the call's deadline had passed before the profile started; nothing was computed");
     return SEAM_RPC_DEADLINE_EXCEEDED;
@@ -276,7 +270,7 @@ static void remember(seam_cloud_profiler *p, const profile_job *job, seam_profil
 static int before_run(void *user, int timed, int index, int count) {
   (void)timed, (void)index, (void)count;
   profile_job *job = user;
-  if (job->run.should_stop(job) || now_ns() >= job->base.deadline_ns) return 1;
+  if (job->run.should_stop(job) || seam_clock_ns() >= job->base.deadline_ns) return 1;
   job->started++;
   return 0;
 }
@@ -305,9 +299,9 @@ static int run_job(profile_job *job, seam_grpc_response *r, uint64_t *profiled_u
   job->options.before_run = before_run;
   job->options.user = job;
   seam_profile *profile = NULL;
-  int64_t t0 = now_ns();
+  int64_t t0 = seam_clock_ns();
   seam_status st = seam_profile_run(job->model->model, &job->options, &profile, e);
-  *profiled_us = (uint64_t)(now_ns() - t0) / 1000;
+  *profiled_us = seam_clock_us_between(t0, seam_clock_ns());
   if (st == SEAM_ERR_CANCELLED) {
     int total = job->options.warmup + job->options.runs;
     if (seam_cloud_scheduler_draining(svc->scheduler)) {
@@ -315,7 +309,7 @@ static int run_job(profile_job *job, seam_grpc_response *r, uint64_t *profiled_u
                 job->started, total);
       return SEAM_RPC_UNAVAILABLE;
     }
-    if (now_ns() < job->base.deadline_ns) {
+    if (seam_clock_ns() < job->base.deadline_ns) {
       seam_fail(e, st, "the client went away; the profile stopped after %d of %d runs", job->started, total);
       return SEAM_RPC_CANCELLED;
     }
@@ -363,7 +357,7 @@ static void log_profile(const seam_cloud_service *svc, const profile_job *job, i
     snprintf(fields + strlen(fields), sizeof fields - strlen(fields), " threads=%d nodes=%zu", info->threads,
              info->n_nodes);
   seam_cloud_log_line(svc, "Profile", NULL, job->rq ? job->rq->model_name : NULL, r,
-                      (uint64_t)(now_ns() - job->received_ns) / 1000, fields);
+                      (uint64_t)(seam_clock_ns() - job->received_ns) / 1000, fields);
 }
 
 static void free_job(profile_job *job) {

@@ -3,29 +3,19 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <openssl/evp.h>
-
-#include "runtime/error.h"
+#include "common/error.h"
+#include "common/file_io.h"
+#include "common/hex.h"
+#include "common/sha256.h"
 
 /* The largest model file the repository reads (a model is loaded whole). */
 #define MAX_MODEL_FILE_BYTES ((uint64_t)4 << 30)
-
-void seam_cloud_hex(const uint8_t *bytes, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[bytes[i] >> 4];
-    out[2 * i + 1] = digits[bytes[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
 
 static bool is_regular_file(const char *path) {
   struct stat st;
@@ -75,42 +65,6 @@ static bool pick_file(const char *name, const char *model_dir, char *path, size_
   return is_regular_file(path);
 }
 
-/* Reads a regular file whole (never blocking on a FIFO or device). */
-static seam_status read_file(const char *path, uint8_t **bytes, size_t *size, seam_error *err) {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return seam_fail(err, SEAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return seam_fail(err, SEAM_ERR_IO, "%s is not a regular file", path);
-  }
-  if ((uint64_t)st.st_size > MAX_MODEL_FILE_BYTES) {
-    close(fd);
-    return seam_fail(err, SEAM_ERR_LIMIT, "%s has %lld bytes; a model file may have at most %llu", path,
-                     (long long)st.st_size, (unsigned long long)MAX_MODEL_FILE_BYTES);
-  }
-  size_t n = (size_t)st.st_size, got = 0;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf) {
-    close(fd);
-    return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading %s", path);
-  }
-  while (got < n) {
-    ssize_t r = read(fd, buf + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (got != n) {
-    free(buf);
-    return seam_fail(err, SEAM_ERR_IO, "cannot read %s (read %zu of %zu bytes)", path, got, n);
-  }
-  *bytes = buf;
-  *size = n;
-  return SEAM_OK;
-}
-
 static int by_name(const void *a, const void *b) {
   return strcmp(((const seam_cloud_model *)a)->name, ((const seam_cloud_model *)b)->name);
 }
@@ -127,12 +81,10 @@ static seam_status load_one(const char *dir, const seam_model_options *options, 
                      model_dir);
   if (!(m->path = strdup(path))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   m->version = (long)version;
-  uint8_t *bytes = NULL;
   size_t size = 0;
-  seam_status st = read_file(path, &bytes, &size, err);
-  if (st != SEAM_OK) return st;
-  unsigned int md_len = 0;
-  if (!EVP_Digest(bytes, size, m->sha256, &md_len, EVP_sha256(), NULL) || md_len != 32) {
+  uint8_t *bytes = seam_read_file_max(path, "model file", MAX_MODEL_FILE_BYTES, &size, err);
+  if (!bytes) return err->status;
+  if (!seam_sha256(bytes, size, m->sha256)) {
     free(bytes);
     return seam_fail(err, SEAM_ERR_INTERNAL, "SHA-256 of %s failed", path);
   }
@@ -147,7 +99,7 @@ static seam_status load_one(const char *dir, const seam_model_options *options, 
   free(bytes);
   if (!m->model) return seam_fail(err, lerr.status, "%s: %s", path, lerr.message);
   m->bytes = size;
-  seam_cloud_hex(m->sha256, 32, m->sha256_hex);
+  seam_hex_encode(m->sha256, 32, m->sha256_hex);
   return SEAM_OK;
 }
 

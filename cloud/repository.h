@@ -51,7 +51,4 @@ const seam_cloud_model *seam_cloud_repo_find(const seam_cloud_repo *repo, const 
 /* Frees every model; accepts NULL and an empty repo. */
 void seam_cloud_repo_free(seam_cloud_repo *repo);
 
-/* Lower-case hex of n bytes into out (2n + 1 chars). */
-void seam_cloud_hex(const uint8_t *bytes, size_t n, char *out);
-
 #endif

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "common/clock.h"
 
 typedef struct queue {
   seam_cloud_queue_config cfg;
@@ -26,12 +27,6 @@ struct seam_cloud_scheduler {
   atomic_bool draining;
 };
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Why a job should not run (a code and its message), or SEAM_RPC_OK. */
 static int stale_code(const seam_cloud_job *job, int64_t now, const char **message) {
   if (job->pending && seam_grpc_pending_abandoned(job->pending)) {
@@ -48,7 +43,7 @@ static int stale_code(const seam_cloud_job *job, int64_t now, const char **messa
 
 /* Unlinks every waiting job that should not run into *out (lock held). */
 static void take_stale(queue *q, seam_cloud_job **out) {
-  int64_t now = mono_ns();
+  int64_t now = seam_clock_ns();
   seam_cloud_job **link = &q->head, *prev = NULL;
   while (*link) {
     seam_cloud_job *j = *link;
@@ -73,7 +68,7 @@ static void finish_stale(seam_cloud_job *list) {
     list = j->next;
     const char *why = "";
     /* Staleness does not go away: the code found when it was taken. */
-    int code = stale_code(j, mono_ns(), &why);
+    int code = stale_code(j, seam_clock_ns(), &why);
     j->fn(j, code, why);
   }
 }
@@ -150,7 +145,7 @@ static void *queue_main(void *arg) {
     struct seam_cloud_job_slot slot = {q, false};
     j->slot = &slot;
     const char *why = "";
-    int code = atomic_load(&q->owner->draining) ? SEAM_RPC_UNAVAILABLE : stale_code(j, mono_ns(), &why);
+    int code = atomic_load(&q->owner->draining) ? SEAM_RPC_UNAVAILABLE : stale_code(j, seam_clock_ns(), &why);
     if (code == SEAM_RPC_UNAVAILABLE) why = "the worker is shutting down; nothing was computed";
     j->fn(j, code, why); /* frees j */
     pthread_mutex_lock(&q->lock);

@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "cloud/profile_service.h"
+#include "common/clock.h"
+#include "common/hex.h"
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
 
@@ -25,16 +27,6 @@ const char *const seam_cloud_methods[] = {"/seam.v1.Seam/Infer", "/seam.v1.Seam/
                                           "/seam.v1.Seam/InferStream", "/seam.v1.Seam/Profile"};
 const unsigned char seam_cloud_method_streaming[] = {0, 0, 0, 0, 1, 0};
 const size_t seam_cloud_method_count = sizeof seam_cloud_methods / sizeof seam_cloud_methods[0];
-
-int64_t seam_cloud_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-uint64_t seam_cloud_us_between(int64_t from_ns, int64_t to_ns) {
-  return to_ns > from_ns ? (uint64_t)(to_ns - from_ns) / 1000 : 0;
-}
 
 void seam_cloud_set_status(seam_grpc_response *r, int code, const char *fmt, ...) {
   r->code = code;
@@ -116,7 +108,7 @@ static bool check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, seam_g
     return false;
   }
   char hex[65];
-  seam_cloud_hex(sha.data, 32, hex);
+  seam_hex_encode(sha.data, 32, hex);
   seam_cloud_set_status(r, SEAM_RPC_FAILED_PRECONDITION,
              "model '%s': the request is for sha256 %s but this worker serves sha256 %s", m->name,
              hex, m->sha256_hex);
@@ -221,7 +213,7 @@ reply:
   status.message = r->message;
   pack_reply(svc, &reply.base, r);
   log_request(svc, "ModelInfo", NULL, rq ? rq->model_name : NULL, r,
-              seam_cloud_us_between(req->received_ns, seam_cloud_now_ns()), NULL);
+              seam_clock_us_between(req->received_ns, seam_clock_ns()), NULL);
   free_infos(ins, n_ins);
   free_infos(outs, n_outs);
   if (rq) seam__v1__model_info_request__free_unpacked(rq, NULL);
@@ -233,7 +225,7 @@ static void handle_echo(const seam_cloud_service *svc, const seam_grpc_request *
   Seam__V1__EchoRequest *rq = seam__v1__echo_request__unpack(NULL, req->size, req->data);
   if (!rq) {
     seam_cloud_set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.EchoRequest");
-    log_request(svc, "Echo", NULL, NULL, r, seam_cloud_us_between(req->received_ns, seam_cloud_now_ns()), NULL);
+    log_request(svc, "Echo", NULL, NULL, r, seam_clock_us_between(req->received_ns, seam_clock_ns()), NULL);
     return;
   }
   /* A probe's reply is bounded (max_echo_bytes), far below the message
@@ -250,12 +242,12 @@ static void handle_echo(const seam_cloud_service *svc, const seam_grpc_request *
     reply.payload.data = zeros;
     reply.payload.len = n;
     reply.server_time_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-    reply.handling_us = seam_cloud_us_between(req->received_ns, seam_cloud_now_ns());
+    reply.handling_us = seam_clock_us_between(req->received_ns, seam_clock_ns());
     r->code = SEAM_RPC_OK;
     pack_reply(svc, &reply.base, r);
   }
   free(zeros);
-  log_request(svc, "Echo", NULL, NULL, r, seam_cloud_us_between(req->received_ns, seam_cloud_now_ns()), NULL);
+  log_request(svc, "Echo", NULL, NULL, r, seam_clock_us_between(req->received_ns, seam_clock_ns()), NULL);
   seam__v1__echo_request__free_unpacked(rq, NULL);
 }
 

@@ -91,10 +91,6 @@ const seam_cloud_model *seam_cloud_find_model(const seam_cloud_service *svc, con
 bool seam_cloud_check_sha(const seam_cloud_model *m, ProtobufCBinaryData sha, seam_grpc_response *r);
 /* The index of m in the repository (its queue). */
 size_t seam_cloud_model_index(const seam_cloud_service *svc, const seam_cloud_model *m);
-/* CLOCK_MONOTONIC in ns, and microseconds between two such times (0 when
- * to <= from). */
-int64_t seam_cloud_now_ns(void);
-uint64_t seam_cloud_us_between(int64_t from_ns, int64_t to_ns);
 
 /* Infer and InferStream messages (cloud/infer_service.c). */
 void seam_cloud_handle_infer(const seam_cloud_service *svc, const seam_grpc_request *req,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/tensor.h"
 
 /* The one element of a scalar (or one-element) constant, or NULL. */

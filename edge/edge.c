@@ -18,8 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "edge/clock.h"
+#include "common/clock.h"
 #include "edge/cut_wire.h"
+#include "common/hex.h"
+#include "common/sha256.h"
 #include "edge/model_id.h"
 #include "edge/policy.h"
 #include "edge/prober.h"
@@ -32,7 +34,7 @@
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/model.h"
 #include "seam/runtime.h"
 
@@ -82,8 +84,8 @@ static seam_status plan_codec(const part_plan *plan, seam_codec_options *codec, 
 static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, seam_error *err) {
   if (!cfg->plan_path || !*cfg->plan_path)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut \"auto\" needs a plan (plan_path; `seam partition` writes one)");
-  char hex[65];
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", s->sha256[i]);
+  char hex[2 * SEAM_SHA256_SIZE + 1];
+  seam_hex_encode(s->sha256, SEAM_SHA256_SIZE, hex);
   part_plan *plan = calloc(1, sizeof *plan);
   if (!plan) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   seam_status st = part_plan_load(cfg->plan_path, hex, plan, err);
@@ -156,7 +158,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
   }
   opts.num_threads = cfg->threads;
   if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
-  if (!seam_edge_file_sha256(cfg->model_path, s->sha256)) {
+  if (!seam_sha256_file(cfg->model_path, s->sha256)) {
     seam_fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
     goto bad;
   }
@@ -253,7 +255,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
            (unsigned long long)atomic_fetch_add(&s->next_id, 1));
   edge_session_view v;
   seam_edge_session_view(s, &v);
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   uint32_t budget_ms = s->deadline_ms > 0 ? (uint32_t)timeout_ms : 0;
   seam_error e = {0};
   if (edge_pack_request(&v, request_id, budget_ms, n, names, wire, tensors, &buf, &size,
@@ -262,7 +264,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
     reason = SEAM_EDGE_REASON_NOT_SENT;
     goto out;
   }
-  tm->encode_us = edge_us_since(t0);
+  tm->encode_us = seam_clock_us_since(t0);
   tm->bytes_up = size;
   /* The time the encoding took comes off the call's timeout too. */
   if (s->deadline_ms > 0) {
@@ -276,11 +278,11 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
   }
   char message[SEAM_ERROR_MESSAGE_SIZE - 128];
   message[0] = '\0';
-  int64_t t1 = edge_mono_us();
+  int64_t t1 = seam_clock_us();
   int code = seam_grpc_call_take(s->channel, "/seam.v1.Seam/Infer", buf, size, timeout_ms, &reply,
                                  &reply_size, message, sizeof message);
   buf = NULL; /* gRPC's now */
-  uint64_t rtt = edge_us_since(t1);
+  uint64_t rtt = seam_clock_us_since(t1);
   *call_us = rtt;
   tm->bytes_down = reply_size;
   if (code != SEAM_RPC_OK) {
@@ -288,7 +290,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
     reason = edge_reason_from_rpc_code(code);
     goto out;
   }
-  int64_t t2 = edge_mono_us();
+  int64_t t2 = seam_clock_us();
   rp = reply ? seam__v1__infer_reply__unpack(NULL, reply_size, reply) : NULL;
   if (!rp) {
     snprintf(why, why_size, "the worker's reply (%zu bytes) is not a valid seam.v1.InferReply",
@@ -322,7 +324,7 @@ static seam_edge_reason remote_tail(seam_edge_session *s, size_t n, const char *
     snprintf(why, why_size, "the worker's reply does not decode: %s", e.message);
     goto out;
   }
-  tm->decode_us = edge_us_since(t2);
+  tm->decode_us = seam_clock_us_since(t2);
   reason = SEAM_EDGE_REASON_NONE;
 out:
   if (rp) seam__v1__infer_reply__free_unpacked(rp, NULL);
@@ -336,9 +338,9 @@ out:
 static seam_status device_tail(seam_edge_session *s, size_t n, const char *const *held,
                                const seam_tensor *const *tensors, size_t n_out,
                                seam_tensor **outputs, seam_edge_timing *tm, seam_error *err) {
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   seam_status st = seam_model_run(s->model, n, held, tensors, n_out, NULL, outputs, err);
-  tm->fallback_us += edge_us_since(t0);
+  tm->fallback_us += seam_clock_us_since(t0);
   return st;
 }
 
@@ -395,10 +397,10 @@ static seam_status run_head(seam_edge_session *s, const edge_route *r, size_t n_
   *cut = NULL;
   if (r->kind != EDGE_CUT_SPLIT) return SEAM_OK;
   if (!(*cut = calloc(r->n_cut, sizeof **cut))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   seam_status st = seam_model_run(s->model, n_inputs, in_names, inputs, r->n_cut,
                                   (const char *const *)r->head_names, *cut, err);
-  tm->head_us = edge_us_since(t0);
+  tm->head_us = seam_clock_us_since(t0);
   return st;
 }
 
@@ -410,9 +412,9 @@ static seam_status infer_route(seam_edge_session *s, const edge_route *r, size_t
                                seam_edge_timing *tm, uint64_t *call_us, seam_error *err) {
   *call_us = 0;
   if (r->kind == EDGE_CUT_LOCAL) {
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     seam_status st = seam_model_run(s->model, n_inputs, in_names, inputs, n_outputs, NULL, outputs, err);
-    tm->head_us = edge_us_since(t0);
+    tm->head_us = seam_clock_us_since(t0);
     return st;
   }
   seam_tensor **cut = NULL;
@@ -426,7 +428,7 @@ static seam_status infer_route(seam_edge_session *s, const edge_route *r, size_t
   if (st != SEAM_OK) goto done;
   int timeout_ms = EDGE_NO_DEADLINE_MS;
   if (s->deadline_ms > 0) {
-    timeout_ms = s->deadline_ms - (int)(edge_us_since(start) / 1000);
+    timeout_ms = s->deadline_ms - (int)(seam_clock_us_since(start) / 1000);
     if (timeout_ms < 1) timeout_ms = 1; /* let the call report DEADLINE_EXCEEDED */
   }
   /* The tensors the device holds, where a fallback starts from. */
@@ -508,7 +510,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   seam_edge_timing *tm = timing ? timing : &local_tm;
   memset(tm, 0, sizeof *tm);
   if (err) err->message[0] = '\0';
-  int64_t start = edge_mono_us();
+  int64_t start = seam_clock_us();
   seam_status st = check_args(s, n_inputs, inputs, n_outputs, outputs, err);
   if (st != SEAM_OK) return st;
   const char **in_names = input_names(s, n_inputs, names, err);
@@ -520,7 +522,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   st = infer_route(s, r, n_inputs, in_names, inputs, n_outputs, outputs, start, tm, &call_us, err);
   free(in_names);
   if (st != SEAM_OK) free_all(n_outputs, outputs);
-  tm->total_us = edge_us_since(start);
+  tm->total_us = seam_clock_us_since(start);
   tm->cut = r->cut;
   if (s->policy) {
     edge_policy_observe(s->policy, &choice, tm, (double)call_us / 1e3);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "edge/breaker.h"
-#include "edge/clock.h"
-#include "runtime/error.h"
+#include "common/clock.h"
+#include "common/error.h"
 
 /* A passive sample older than this makes the estimate stale: the prober
  * then measures (RTT and bandwidth probes in turn). */
@@ -28,7 +28,7 @@ struct edge_policy {
   unsigned probes;    /* refresh probes sent (odd: bandwidth) */
 };
 
-static double now_ms(void) { return (double)edge_mono_us() / 1e3; }
+static double now_ms(void) { return (double)seam_clock_us() / 1e3; }
 
 edge_policy *edge_policy_create(part_plan *plan, seam_error *err) {
   edge_policy *p = calloc(1, sizeof *p);

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/clock.h"
+#include "common/clock.h"
 #include "protocol/rpc_status.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
+#include "common/error.h"
 
 seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint32_t down_bytes,
                             int timeout_ms, part_net_sample *sample, seam_error *err) {
@@ -29,10 +29,10 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint3
   uint8_t *reply = NULL;
   size_t reply_size = 0;
   char message[256] = "";
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   int code = seam_grpc_call_take(channel, "/seam.v1.Seam/Echo", buf, size, timeout_ms, &reply,
                                  &reply_size, message, sizeof message);
-  uint64_t rtt_us = edge_us_since(t0);
+  uint64_t rtt_us = seam_clock_us_since(t0);
   if (code != SEAM_RPC_OK) {
     free(reply);
     return seam_fail(err, SEAM_ERR_IO, "Echo failed (%s): %s", seam_rpc_code_name(code), message);
@@ -45,7 +45,7 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint3
   sample->bytes_down = reply_size;
   sample->network_ms = (double)(rtt_us - handling) / 1e3;
   sample->queue_ms = -1;
-  sample->at_ms = (double)edge_mono_us() / 1e3;
+  sample->at_ms = (double)seam_clock_us() / 1e3;
   seam__v1__echo_reply__free_unpacked(rp, NULL);
   return SEAM_OK;
 }

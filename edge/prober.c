@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "edge/probe.h"
-#include "runtime/error.h"
+#include "common/error.h"
 
 /* A probe that takes longer than this counts as a failure. */
 #define PROBER_TIMEOUT_MS 2000

@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
+#include "common/sha256.h"
 #include "edge/model_id.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
 #include "seam/edge.h"
 
 #define PROFILE_MAX_MESSAGE_BYTES ((size_t)64 << 20)
@@ -98,7 +99,7 @@ seam_status seam_edge_profile_remote(const seam_edge_profile_request *rq, seam_p
   *result = NULL;
   if (cached) *cached = 0;
   uint8_t sha[32];
-  if (!seam_edge_file_sha256(rq->model_path, sha))
+  if (!seam_sha256_file(rq->model_path, sha))
     return seam_fail(err, SEAM_ERR_IO, "cannot read the model file '%s'", rq->model_path);
   char *name = rq->model_name && *rq->model_name ? strdup(rq->model_name)
                                                  : seam_edge_default_model_name(rq->model_path);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/tensor.h"
 
 static bool named(const char *dim_name) { return dim_name && dim_name[0]; }

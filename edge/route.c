@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "partitioner/split.h"
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/executor.h"
 
 void edge_route_clear(edge_route *r) {

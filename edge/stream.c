@@ -20,14 +20,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "edge/clock.h"
+#include "common/clock.h"
 #include "edge/reason.h"
 #include "edge/reply_check.h"
 #include "edge/session.h"
 #include "edge/wire.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
-#include "runtime/error.h"
+#include "common/error.h"
 #include "seam/runtime.h"
 
 #define STREAM_MAX_IN_FLIGHT 1024
@@ -115,12 +115,12 @@ static void set_broken(seam_edge_stream *st, seam_edge_reason reason, const char
  * outputs (n_out entries). */
 static seam_status device_tail(seam_edge_stream *st, edge_frame *f, seam_tensor **outputs,
                                seam_error *err) {
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   /* The tensors held are the head's (int8 ones where the cut is planned so). */
   const char *const *held = st->v.kind == EDGE_CUT_SPLIT ? st->v.head_names : f->cut_names;
   seam_status rc = seam_model_run(st->v.model, f->n_cut, held, (const seam_tensor *const *)f->cut,
                                   st->n_out, NULL, outputs, err);
-  f->timing.fallback_us += edge_us_since(t0);
+  f->timing.fallback_us += seam_clock_us_since(t0);
   return rc;
 }
 
@@ -249,10 +249,10 @@ static seam_status frame_cut(seam_edge_stream *st, edge_frame *f, size_t n_input
   if (bound != SEAM_OK) return bound;
   if (st->v.kind == EDGE_CUT_SPLIT) {
     f->cut_names = st->v.cut;
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     seam_status rc = seam_model_run(st->v.model, n_inputs, names, inputs, f->n_cut,
                                     st->v.head_names, f->cut, err);
-    f->timing.head_us = edge_us_since(t0);
+    f->timing.head_us = seam_clock_us_since(t0);
     return rc;
   }
   f->own_names = calloc(f->n_cut ? f->n_cut : 1, sizeof *f->own_names);
@@ -283,7 +283,7 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f) {
   }
   uint32_t budget_ms = 0;
   if (st->v.deadline_ms > 0) {
-    int64_t left_ms = st->v.deadline_ms - (int64_t)(edge_us_since(f->start_us) / 1000);
+    int64_t left_ms = st->v.deadline_ms - (int64_t)(seam_clock_us_since(f->start_us) / 1000);
     if (left_ms <= 0) {
       char reason[128];
       snprintf(reason, sizeof reason, "the deadline of %d ms passed before the request was sent",
@@ -297,7 +297,7 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f) {
   }
   snprintf(f->request_id, sizeof f->request_id, "edge-%llu",
            (unsigned long long)seam_edge_session_next_id(st->session));
-  int64_t t0 = edge_mono_us();
+  int64_t t0 = seam_clock_us();
   uint8_t *buf = NULL;
   size_t size = 0;
   seam_error e = {0};
@@ -312,17 +312,17 @@ static seam_status frame_send(seam_edge_stream *st, edge_frame *f) {
     frame_done(st, f);
     return SEAM_OK;
   }
-  f->timing.encode_us = edge_us_since(t0);
+  f->timing.encode_us = seam_clock_us_since(t0);
   f->timing.bytes_up = size;
   /* The send waits for the connection and for HTTP/2 flow control: at most
    * until the frame's deadline, without one STREAM_SEND_LIMIT_MS. */
   bool by_deadline = f->deadline_us != 0;
   int limit_ms = STREAM_SEND_LIMIT_MS;
   if (by_deadline) {
-    int64_t left_us = f->deadline_us - edge_mono_us();
+    int64_t left_us = f->deadline_us - seam_clock_us();
     limit_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : 0;
   }
-  f->sent_us = edge_mono_us();
+  f->sent_us = seam_clock_us();
   /* From here the receiver may take the frame: touch it no more. */
   pthread_mutex_lock(&st->lock);
   f->state = FRAME_PENDING;
@@ -355,7 +355,7 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_submit: NULL argument");
   for (size_t i = 0; i < n_inputs; i++)
     if (!inputs[i]) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "seam_edge_stream_submit: input %zu is NULL", i);
-  int64_t start = edge_mono_us();
+  int64_t start = seam_clock_us();
   /* Input names: given, or the graph inputs in order. */
   size_t n_graph_in = seam_model_input_count(st->v.model);
   const char **in_names = calloc(n_inputs ? n_inputs : 1, sizeof *in_names);
@@ -397,11 +397,11 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
   if (st->v.kind == EDGE_CUT_LOCAL) {
     f->outputs = calloc(st->n_out ? st->n_out : 1, sizeof *f->outputs);
     rc = f->outputs ? SEAM_OK : seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     if (rc == SEAM_OK)
       rc = seam_model_run(st->v.model, n_inputs, in_names, inputs, st->n_out, NULL, f->outputs,
                           err);
-    f->timing.head_us = edge_us_since(t0);
+    f->timing.head_us = seam_clock_us_since(t0);
     if (rc == SEAM_OK) frame_done(st, f);
   } else {
     rc = frame_cut(st, f, n_inputs, in_names, inputs, err);
@@ -420,7 +420,7 @@ seam_status seam_edge_stream_submit(seam_edge_stream *st, size_t n_inputs,
  * marks it DONE. A reply for no pending frame (it fell back already) is
  * dropped. */
 static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
-  int64_t arrived = edge_mono_us();
+  int64_t arrived = seam_clock_us();
   Seam__V1__InferReply *rp = seam__v1__infer_reply__unpack(NULL, size, data);
   if (!rp) {
     set_broken(st, SEAM_EDGE_REASON_BAD_REPLY,
@@ -469,10 +469,10 @@ static void take_reply(seam_edge_stream *st, const uint8_t *data, size_t size) {
   } else {
     f->outputs = calloc(st->n_out ? st->n_out : 1, sizeof *f->outputs);
     seam_error e = {0};
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     seam_status rc = f->outputs ? edge_decode_outputs(rp, st->n_out, f->outputs, &e)
                                 : seam_fail(&e, SEAM_ERR_NO_MEMORY, "out of memory");
-    f->timing.decode_us = edge_us_since(t0);
+    f->timing.decode_us = seam_clock_us_since(t0);
     if (rc != SEAM_OK) {
       snprintf(why, sizeof why, "the worker's reply does not decode: %s", e.message);
       run_fallback(st, f, SEAM_EDGE_REASON_BAD_REPLY, why);
@@ -527,7 +527,7 @@ static seam_status deliver(seam_edge_stream *st, edge_frame *f, seam_tensor **ou
                            uint64_t *tag, seam_edge_timing *timing, seam_error *err) {
   seam_status rc = f->status;
   if (tag) *tag = f->tag;
-  f->timing.total_us = edge_us_since(f->start_us);
+  f->timing.total_us = seam_clock_us_since(f->start_us);
   if (timing) *timing = f->timing;
   if (err) {
     err->status = rc;
@@ -569,11 +569,11 @@ seam_status seam_edge_stream_receive(seam_edge_stream *st, size_t n_outputs, sea
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
                 "seam_edge_stream_receive: n_outputs is %zu, the model has %zu", n_outputs,
                 st->n_out);
-  int64_t until = timeout_ms < 0 ? INT64_MAX : edge_mono_us() + (int64_t)timeout_ms * 1000;
+  int64_t until = timeout_ms < 0 ? INT64_MAX : seam_clock_us() + (int64_t)timeout_ms * 1000;
   for (;;) {
     char why[sizeof st->broken_why + 64];
     pthread_mutex_lock(&st->lock);
-    int64_t now = edge_mono_us();
+    int64_t now = seam_clock_us();
     bool fallback;
     seam_edge_reason reason = SEAM_EDGE_REASON_NONE;
     edge_frame *f = next_ready(st, now, &fallback, &reason, why, sizeof why);

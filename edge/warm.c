@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/synthetic.h"
 
 static void free_tensors(seam_tensor **t, size_t n) {

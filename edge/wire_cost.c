@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "edge/clock.h"
+#include "common/clock.h"
 #include "edge/cut_wire.h"
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/model.h"
 
 /* Encoding is timed over a few repeats (the median), so one preempted run
@@ -43,10 +43,10 @@ static seam_status tensor_cost(void *user, const char *name, const part_sample *
   double ms[WIRE_COST_REPEATS];
   for (int r = 0; r < WIRE_COST_REPEATS && st == SEAM_OK; r++) {
     Seam__V1__Tensor msg;
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     seam_error e;
     st = seam_codec_encode(t, name, &opt, &msg, NULL, &e);
-    ms[r] = (double)edge_us_since(t0) / 1e3;
+    ms[r] = (double)seam_clock_us_since(t0) / 1e3;
     if (st != SEAM_OK) {
       /* A tensor this codec cannot carry (INT8 of one holding Inf): it can
        * never be a cut; a huge size keeps every search away from it. */
@@ -89,13 +89,13 @@ static seam_status reply_cost(void *user, const part_sample *s, int64_t *bytes, 
     rp.outputs = list;
     rp.timings = &timings;
     *bytes = (int64_t)seam__v1__infer_reply__get_packed_size(&rp);
-    int64_t t0 = edge_mono_us();
+    int64_t t0 = seam_clock_us();
     for (size_t i = 0; st == SEAM_OK && i < n; i++) {
       seam_tensor *back = seam_codec_decode(&msgs[i], SIZE_MAX, NULL, err);
       if (!back) st = err ? err->status : SEAM_ERR_PARSE;
       seam_tensor_free(back);
     }
-    *decode_ms = (double)edge_us_since(t0) / 1e3;
+    *decode_ms = (double)seam_clock_us_since(t0) / 1e3;
   }
   for (size_t i = 0; msgs && i < done; i++) seam_codec_msg_clear(&msgs[i]);
   free(msgs);

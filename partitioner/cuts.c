@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 void seam_cut_list_free(seam_cut_list *list) {
   if (!list) return;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 static const double DEFAULT_RTT_MS[] = {0, 5, 10, 20, 40, 80, 160, 320, 640};
 static const double DEFAULT_QUEUE_MS[] = {0, 5, 10, 20, 50, 100, 200, 500, 1000};

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "partitioner/plan.h"
-#include "runtime/error.h"
-#include "runtime/file_io.h"
+#include "common/error.h"
+#include "common/file_io.h"
 
 #define PLAN_FORMAT "seam-plan"
 #define PLAN_VERSION 1

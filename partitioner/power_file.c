@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "runtime/error.h"
-#include "runtime/file_io.h"
+#include "common/error.h"
+#include "common/file_io.h"
 
 #define POWER_MAX_FILE_BYTES (1 << 20)
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
-#include "runtime/file_io.h"
+#include "common/error.h"
+#include "common/file_io.h"
 
 void part_dag_set_times(part_dag *d, const seam_profile *p, part_side side, int *matched,
                         int *unknown) {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 void part_cut_free(part_cut *c) {
   if (!c) return;

@@ -1,15 +1,15 @@
 /* The tensor codec (see codec.h and docs/protocol.md). */
 #include "protocol/codec.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zstd.h>
 
-#include "runtime/error.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/int8_qparams.h"
 #include "runtime/tensor.h"
 
 /* RAW and F16 payloads are little-endian and are copied as they are in
@@ -25,12 +25,6 @@ _Static_assert((int)SEAM__V1__ENCODING__ENCODING_INT8 == (int)SEAM_ENCODING_INT8
 _Static_assert((int)SEAM__V1__DTYPE__DTYPE_FLOAT32 == (int)SEAM_DTYPE_FLOAT32, "dtype numbers");
 _Static_assert((int)SEAM__V1__DTYPE__DTYPE_FLOAT16 == (int)SEAM_DTYPE_FLOAT16, "dtype numbers");
 _Static_assert((int)SEAM__V1__DTYPE__DTYPE_UINT64 == (int)SEAM_DTYPE_UINT64, "dtype numbers");
-
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 const char *seam_encoding_name(seam_encoding encoding) {
   switch (encoding) {
@@ -72,31 +66,6 @@ static int known_dtype(int v) {
 }
 
 /* ---- INT8 ---------------------------------------------------------------- */
-
-seam_status seam_codec_int8_params(float lo, float hi, float *scale, int32_t *zero_point,
-                                   seam_error *err) {
-  if (!isfinite(lo) || !isfinite(hi) || lo > hi)
-    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "INT8 range [%g, %g] is not a finite interval",
-                     (double)lo, (double)hi);
-  double rmin = lo < 0 ? lo : 0, rmax = hi > 0 ? hi : 0;
-  if (rmin == 0 && rmax == 0) {
-    *scale = 1.0f;
-    *zero_point = 0;
-    return SEAM_OK;
-  }
-  double s = (rmax - rmin) / 255.0;
-  if (s < FLT_MIN) s = FLT_MIN; /* a tiny range: keep the scale a normal float */
-  float sf = (float)s;
-  if (!isfinite(sf) || !(sf > 0))
-    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "INT8 range [%g, %g] gives no finite scale",
-                     (double)lo, (double)hi);
-  double zp = nearbyint(-128.0 - rmin / (double)sf);
-  if (zp < -128) zp = -128;
-  if (zp > 127) zp = 127;
-  *scale = sf;
-  *zero_point = (int32_t)zp;
-  return SEAM_OK;
-}
 
 /* Finite min and max of x (0, 0 when there is no finite element). */
 static void finite_range(const float *x, size_t n, float *lo, float *hi) {
@@ -155,7 +124,7 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
   static const seam_codec_options defaults = {0};
   const seam_codec_options *o = options ? options : &defaults;
   const char *label = name ? name : "";
-  double start = now_us();
+  int64_t start = seam_clock_ns();
 
   if (o->encoding != SEAM_ENCODING_RAW && o->encoding != SEAM_ENCODING_F16 &&
       o->encoding != SEAM_ENCODING_INT8)
@@ -212,11 +181,11 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
       scale = o->scale;
       zp = o->zero_point;
     } else if (o->int8_range == SEAM_INT8_RANGE_GIVEN) {
-      st = seam_codec_int8_params(o->range_min, o->range_max, &scale, &zp, err);
+      st = seam_int8_qparams(o->range_min, o->range_max, &scale, &zp, err);
     } else if (o->int8_range == SEAM_INT8_RANGE_MINMAX) {
       float lo, hi;
       finite_range(t->data, count, &lo, &hi);
-      st = seam_codec_int8_params(lo, hi, &scale, &zp, err);
+      st = seam_int8_qparams(lo, hi, &scale, &zp, err);
     } else {
       return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "unknown INT8 range mode %d",
                        (int)o->int8_range);
@@ -303,7 +272,7 @@ seam_status seam_codec_encode(const seam_tensor *t, const char *name,
     stats->encoded_bytes = payload_len;
     stats->uncompressed_bytes = enc_bytes;
     stats->ratio = payload_len ? (double)raw_bytes / (double)payload_len : 1.0;
-    stats->encode_us = now_us() - start;
+    stats->encode_us = (double)(seam_clock_ns() - start) / 1e3;
   }
   return SEAM_OK;
 }
@@ -352,7 +321,7 @@ seam_tensor *seam_codec_decode(const Seam__V1__Tensor *msg, size_t max_bytes,
     seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "message is NULL");
     return NULL;
   }
-  double start = now_us();
+  int64_t start = seam_clock_ns();
   const char *label = msg->name ? msg->name : "";
   int dtype_v = (int)msg->dtype, enc_v = (int)msg->encoding, comp_v = (int)msg->compression;
 
@@ -487,7 +456,7 @@ seam_tensor *seam_codec_decode(const Seam__V1__Tensor *msg, size_t max_bytes,
     stats->encoded_bytes = msg->payload.len;
     stats->uncompressed_bytes = expected;
     stats->ratio = msg->payload.len ? (double)out_bytes / (double)msg->payload.len : 1.0;
-    stats->decode_us = now_us() - start;
+    stats->decode_us = (double)(seam_clock_ns() - start) / 1e3;
   }
   return t;
 }

@@ -102,14 +102,6 @@ void seam_codec_msg_clear(Seam__V1__Tensor *msg);
 seam_tensor *seam_codec_decode(const Seam__V1__Tensor *msg, size_t max_bytes,
                                seam_codec_stats *stats, seam_error *err);
 
-/* The INT8 scale and zero point for the range [lo, hi] (widened to include
- * 0): scale = (hi - lo) / 255, zero_point = round(-128 - lo / scale), so that
- * 0 is exactly representable. An all-zero range gives scale 1, zero point 0.
- * SEAM_ERR_INVALID_ARGUMENT when lo or hi is not finite, lo > hi, or the
- * scale would not be a finite float. */
-seam_status seam_codec_int8_params(float lo, float hi, float *scale, int32_t *zero_point,
-                                   seam_error *err);
-
 /* IEEE binary16 conversions (protocol/half.c). float -> half rounds to
  * nearest even, keeps NaN a (quiet) NaN with its sign and top payload bits,
  * turns magnitudes >= 65520 into Inf, and produces subnormals below 2^-14. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "protocol/grpc_server_impl.h"
 
 struct seam_grpc_local {
@@ -53,11 +54,7 @@ void seam_grpc_local_complete(seam_grpc_local *l, seam_grpc_response *resp) {
 
 bool seam_grpc_local_wait(seam_grpc_local *l, seam_grpc_response *resp, int timeout_ms) {
   if (!l->ctx.deferred) return true; /* answered in *resp by the handler */
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  int64_t ns = (int64_t)until.tv_nsec + (int64_t)timeout_ms * 1000000;
-  until.tv_sec += (time_t)(ns / 1000000000);
-  until.tv_nsec = (long)(ns % 1000000000);
+  struct timespec until = seam_clock_timespec_in(CLOCK_REALTIME, (int64_t)timeout_ms * 1000000);
   pthread_mutex_lock(&l->lock);
   int rc = 0;
   while (!l->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&l->done_cond, &l->lock, &until);

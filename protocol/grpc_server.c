@@ -27,14 +27,9 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "common/clock.h"
 #include "protocol/grpc_server_impl.h"
 #include "protocol/grpc_socket_guard.h"
-
-int64_t seam_grpc_mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int64_t seam_grpc_deadline_ns(gpr_timespec deadline, int64_t now_ns) {
   if (deadline.tv_sec == INT64_MAX) return INT64_MAX;
@@ -207,7 +202,7 @@ static void send_response(call_state *c, seam_grpc_response *resp) {
 
 static void handle_new_call(call_state *c) {
   seam_grpc_server *s = c->srv;
-  int64_t received = seam_grpc_mono_ns();
+  int64_t received = seam_clock_ns();
   /* Keep a request outstanding for this method before doing any work. */
   request_next(s, c->method);
   if (c->method != GENERIC_METHOD && s->streaming[c->method]) {
@@ -527,11 +522,7 @@ static bool release_grpc_within(int wait_ms) {
     return true;
   }
   pthread_detach(thread);
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  int64_t ns = (int64_t)until.tv_nsec + (int64_t)wait_ms * 1000000;
-  until.tv_sec += (time_t)(ns / 1000000000);
-  until.tv_nsec = (long)(ns % 1000000000);
+  struct timespec until = seam_clock_timespec_in(CLOCK_REALTIME, (int64_t)wait_ms * 1000000);
   pthread_mutex_lock(&r->lock);
   int rc = 0;
   while (!r->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&r->cond, &r->lock, &until);
@@ -552,11 +543,7 @@ bool seam_grpc_server_stop(seam_grpc_server *s, int drain_ms) {
    * clients to close their connections, which they do not while idle: once
    * no call is left (and no request is still on its way back), the
    * connections are closed at once rather than at drain_ms. */
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  int64_t ns = (int64_t)until.tv_nsec + (int64_t)(drain_ms > 0 ? drain_ms : 0) * 1000000;
-  until.tv_sec += (time_t)(ns / 1000000000);
-  until.tv_nsec = (long)(ns % 1000000000);
+  struct timespec until = seam_clock_timespec_in(CLOCK_REALTIME, (int64_t)drain_ms * 1000000);
   pthread_mutex_lock(&s->lock);
   int rc = 0;
   while (!s->shutdown_done && (s->posted > 0 || s->active > 0) && rc != ETIMEDOUT)

@@ -106,8 +106,8 @@ struct seam_grpc_server {
   struct seam_grpc_socket_guard *guard;
 };
 
-/* CLOCK_MONOTONIC in ns, and a gRPC deadline on that clock (INT64_MAX: none). */
-int64_t seam_grpc_mono_ns(void);
+/* A gRPC deadline on seam's monotonic clock (common/clock.h), in ns
+ * (INT64_MAX: none). */
 int64_t seam_grpc_deadline_ns(gpr_timespec deadline, int64_t now_ns);
 
 /* Runs the handler on one request message (a unary call's, or one of a

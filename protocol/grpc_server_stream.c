@@ -30,6 +30,7 @@
 #include <grpc/grpc.h>
 #include <grpc/slice.h>
 
+#include "common/clock.h"
 #include "protocol/grpc_server_impl.h"
 
 typedef struct stream_tag {
@@ -272,7 +273,7 @@ void seam_grpc_stream_complete(stream_state *st, seam_grpc_response *resp) {
 bool seam_grpc_stream_abandoned(const stream_state *st) { return atomic_load(&st->abandoned); }
 
 static void on_recv(stream_state *st, bool success) {
-  int64_t received = seam_grpc_mono_ns();
+  int64_t received = seam_clock_ns();
   pthread_mutex_lock(&st->lock);
   st->recv_pending = false;
   grpc_byte_buffer *buf = st->recv_buf;

@@ -9,9 +9,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <grpc/support/sync.h>
+
+#include "common/clock.h"
 
 /* gRPC core 1.51 takes a socket mutator as a pointer channel argument but
  * declares its type only in an internal header (iomgr/socket_mutator.h),
@@ -64,12 +65,6 @@ struct seam_grpc_socket_guard {
   FILE *log;
 };
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static ino_t socket_inode(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
@@ -100,7 +95,7 @@ static void log_refusal(seam_grpc_socket_guard *g, const char *reason, int fd, i
 }
 
 static void admit_connection(seam_grpc_socket_guard *g, int fd) {
-  int64_t now = mono_ns();
+  int64_t now = seam_clock_ns();
   pthread_mutex_lock(&g->lock);
   const char *refuse = NULL;
   if (fd < 0 || fd >= g->fd_limit - g->reserve) {

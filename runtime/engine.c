@@ -5,7 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "runtime/error.h"
+#include "common/clock.h"
+#include "common/error.h"
 #include "runtime/run_limits.h"
 
 static void lane_destroy(seam_engine_lane *l) {
@@ -127,12 +128,6 @@ static void nothing(void *context, size_t i) {
   (void)i;
 }
 
-static int64_t mono_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Runs at least this long put the pool's threads to sleep afterwards. */
 #define YIELD_AFTER_US 1000
 
@@ -192,11 +187,7 @@ static seam_engine_lane *take_lane(seam_engine *e, const seam_run_options *run, 
     }
     /* The condition variable runs on CLOCK_REALTIME; the deadline is
      * monotonic: wait in short slices and look again. */
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    int64_t ns = until.tv_nsec + LANE_POLL_NS;
-    until.tv_sec += (time_t)(ns / 1000000000);
-    until.tv_nsec = (long)(ns % 1000000000);
+    struct timespec until = seam_clock_timespec_in(CLOCK_REALTIME, LANE_POLL_NS);
     pthread_cond_timedwait(&e->lane_freed, &e->lock, &until);
   }
   unlink_waiter(e, &me);
@@ -231,9 +222,9 @@ seam_status seam_engine_run(seam_engine *e, const seam_graph *g, int n_given, co
   st = find_plan(e, l, g, n_given, given_values, given, n_wanted, wanted, run, &p, &transient, err);
   if (st == SEAM_OK) st = check_plan_limits(p, run, err);
   if (st == SEAM_OK && seam_plan_usable(p)) {
-    int64_t t0 = mono_us();
+    int64_t t0 = seam_clock_us();
     st = seam_plan_run(p, given, out, observer, run, err);
-    yield_workers(l->threadpool, mono_us() - t0);
+    yield_workers(l->threadpool, seam_clock_us() - t0);
     bool retired = st != SEAM_OK && !seam_plan_usable(p);
     if (transient) seam_plan_free(p);
     release_lane(e, l);

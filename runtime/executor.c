@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
-#include "runtime/run_limits.h"
+#include "common/error.h"
 #include "runtime/ops/op.h"
+#include "runtime/run_limits.h"
 
 seam_status seam_node_execute(const seam_node *node, const seam_tensor *const *inputs,
                               seam_tensor **outputs, seam_error *err) {

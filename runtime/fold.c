@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/executor.h"
 #include "runtime/ops/op.h"
 

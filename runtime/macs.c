@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/executor.h"
 #include "runtime/ops/op.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/executor.h"
 #include "runtime/fold.h"
 #include "runtime/model.h"

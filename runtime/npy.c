@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/error.h"
-#include "runtime/file_io.h"
+#include "common/error.h"
+#include "common/file_io.h"
 #include "runtime/tensor.h"
 
 static const struct {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "onnx/onnx.pb-c.h"
 #include "runtime/attr_types.h"
-#include "runtime/error.h"
 #include "runtime/name_map.h"
 #include "runtime/onnx_tensor.h"
 #include "runtime/ops/op.h"

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 /* A non-negative decimal number of an external data entry; false otherwise. */
 static bool parse_size(const char *text, long long *out) {

@@ -2,8 +2,8 @@
 #ifndef SEAM_RUNTIME_ONNX_TENSOR_H
 #define SEAM_RUNTIME_ONNX_TENSOR_H
 
+#include "common/file_io.h"
 #include "onnx/onnx.pb-c.h"
-#include "runtime/file_io.h"
 #include "runtime/tensor.h"
 
 /* Reads every storage form exporters use: raw_data, the typed repeated

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/fold.h"
 #include "runtime/name_map.h"
 #include "runtime/ops/op.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 /* One node; every string and both name arrays live in one allocation at
  * block. */

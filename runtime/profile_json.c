@@ -3,7 +3,7 @@
 #include <cJSON.h>
 #include <math.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "seam/profile.h"
 
 /* Milliseconds rounded to nanoseconds, so the JSON stays readable. */

@@ -3,9 +3,9 @@
  * times whatever engine runs the model: a run plan or the plain executor. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "runtime/error.h"
+#include "common/clock.h"
+#include "common/error.h"
 #include "runtime/macs.h"
 #include "runtime/model.h"
 #include "runtime/synthetic.h"
@@ -27,12 +27,6 @@ typedef struct profiler {
   double start; /* when that node started */
   int no_memory;
 } profiler;
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -72,12 +66,12 @@ static void before_node(void *user, const seam_node *node) {
   int i = find_rec(p, node);
   if (i < 0) p->no_memory = 1;
   p->current = i;
-  p->start = now_ms(); /* last, so the bookkeeping above is not timed */
+  p->start = seam_clock_ms(); /* last, so the bookkeeping above is not timed */
 }
 
 static void after_node(void *user, const seam_node *node, const seam_tensor *const *inputs,
                        seam_tensor *const *outputs) {
-  double end = now_ms(); /* first, for the same reason */
+  double end = seam_clock_ms(); /* first, for the same reason */
   profiler *p = user;
   if (p->current < 0 || p->current >= p->n || p->recs[p->current].node != node) return;
   node_rec *r = &p->recs[p->current];
@@ -209,9 +203,9 @@ static seam_status run_all(const seam_model *m, const seam_profile_options *o, p
     }
     p->run = timed ? r - o->warmup : -1;
     p->current = -1;
-    double t0 = now_ms();
+    double t0 = seam_clock_ms();
     st = seam_model_run_ex(m, n_in, names, feeds, n_out, NULL, outputs, &obs, o->run, err);
-    double ms = now_ms() - t0;
+    double ms = seam_clock_ms() - t0;
     for (size_t k = 0; k < n_out; k++) seam_tensor_free(outputs[k]), outputs[k] = NULL;
     if (st == SEAM_OK && p->no_memory) st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     if (st == SEAM_OK && timed) run_ms[p->run] = ms;

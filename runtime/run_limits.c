@@ -1,18 +1,11 @@
 #include "runtime/run_limits.h"
 
-#include <time.h>
-
-#include "runtime/error.h"
-
-int64_t seam_run_clock_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "common/clock.h"
+#include "common/error.h"
 
 bool seam_run_should_stop(const seam_run_options *run) {
   if (!run) return false;
-  if (run->deadline_ns && seam_run_clock_ns() >= run->deadline_ns) return true;
+  if (run->deadline_ns && seam_clock_ns() >= run->deadline_ns) return true;
   return run->should_stop && run->should_stop(run->user) != 0;
 }
 
@@ -22,7 +15,7 @@ size_t seam_run_memory_limit(const seam_run_options *run) {
 
 seam_status seam_run_check_stop(const seam_run_options *run, const char *where, seam_error *err) {
   if (!seam_run_should_stop(run)) return SEAM_OK;
-  bool late = run->deadline_ns && seam_run_clock_ns() >= run->deadline_ns;
+  bool late = run->deadline_ns && seam_clock_ns() >= run->deadline_ns;
   return seam_fail(err, SEAM_ERR_CANCELLED, "the run stopped %s: %s", where,
                    late ? "its deadline passed" : "its caller cancelled it");
 }

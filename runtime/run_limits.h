@@ -10,9 +10,6 @@
 
 #include "seam/runtime.h"
 
-/* CLOCK_MONOTONIC in ns, the clock of seam_run_options.deadline_ns. */
-int64_t seam_run_clock_ns(void);
-
 /* True when the run must stop now: its deadline passed or its callback
  * says so. */
 bool seam_run_should_stop(const seam_run_options *run);

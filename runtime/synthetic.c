@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/tensor.h"
 
 /* True when some graph input of model declares a dimension called name. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 SEAM_API const char *seam_dtype_name(seam_dtype dtype) {
   switch (dtype) {

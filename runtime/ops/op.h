@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/graph.h"
 #include "runtime/tensor.h"
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 /* C = alpha * op(A) * op(B) + beta * C, all matrices row-major.
  *

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
+#include "common/int8_qparams.h"
 #include "onnx/onnx.pb-c.h"
-#include "runtime/error.h"
 #include "runtime/onnx_tensor.h"
 #include "runtime/tensor.h"
 
@@ -635,17 +636,6 @@ static Onnx__NodeProto *new_node(writer *w, const char *op, const char *name, co
   return n;
 }
 
-/* Activation scale and zero point: scale = (hi - lo) / 255,
- * zero point = round(-128 - lo / scale) in [-128, 127]. */
-static void activation_params(const activation *a, float *scale, int8_t *zp) {
-  double range = (double)a->hi - (double)a->lo;
-  float s = (float)(range / 255.0);
-  if (!(s > 0) || !isfinite(s) || s < 1e-30f) s = 1.0f;
-  double z = nearbyint(-128.0 - (double)a->lo / s);
-  *scale = s;
-  *zp = (int8_t)(z < -128 ? -128 : z > 127 ? 127 : z);
-}
-
 /* Q → DQ for activation i (tensor t); the DQ output name is remembered. */
 static void emit_activation(writer *w, int t) {
   const seam_qdq_plan *p = w->p;
@@ -816,7 +806,14 @@ seam_status seam_qdq_write(const seam_qdq_plan *p, void **bytes, size_t *size, i
   }
   for (int t = 0; t < p->n_t; t++)
     if (!map_put(&w.taken, p->t[t].name, t)) w.a.failed = true;
-  for (int i = 0; i < p->n_acts; i++) activation_params(&p->acts[i], &w.scale[i], &w.zp[i]);
+  for (int i = 0; i < p->n_acts; i++) {
+    int32_t zp = 0;
+    if ((st = seam_int8_qparams(p->acts[i].lo, p->acts[i].hi, &w.scale[i], &zp, err)) != SEAM_OK) {
+      seam_error_prefix(err, "activation '%s'", p->acts[i].name);
+      goto out;
+    }
+    w.zp[i] = (int8_t)zp;
+  }
   for (int t = 0; t < p->n_t; t++) readers_left[t] = p->t[t].n_consumers;
 
   /* Weights and biases first (their inputs are initializers), then the Q/DQ

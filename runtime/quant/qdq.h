@@ -3,9 +3,11 @@
  * which seam, ONNX Runtime and other tools read as an INT8 model.
  *
  * What is quantized (Conv, Gemm, MatMul with constant weights):
- *   - activation inputs and outputs: per-tensor asymmetric int8,
+ *   - activation inputs and outputs: per-tensor asymmetric int8 by seam's
+ *     one rule (common/int8_qparams.h, shared with the tensor codec):
  *     scale = (max - min) / 255 over a range holding 0, zero point =
- *     round(-128 - min / scale); a Relu/Clip that is the only reader of the
+ *     round(-128 - min / scale), an all-zero range scale 1 and zero point
+ *     0; a Relu/Clip that is the only reader of the
  *     output is kept in float between the operator and its quantization, so
  *     the quantized tensor is the activation's output (the pattern integer
  *     kernels fuse). Graph outputs stay float.
@@ -73,7 +75,8 @@ int seam_qdq_source_opset(const seam_qdq_plan *p);
 
 /* Serializes the QDQ model; *bytes (malloc'd) belongs to the caller. Also
  * reports how many bias values saturated int32 (normally 0) in *clipped_bias
- * (may be NULL). */
+ * (may be NULL). SEAM_ERR_INVALID_ARGUMENT, naming the activation, when a
+ * range set is not finite. */
 seam_status seam_qdq_write(const seam_qdq_plan *p, void **bytes, size_t *size, int *clipped_bias,
                            seam_error *err);
 

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <xnnpack.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/xnn/vector_clones.h"
 
 #define CB 64        /* channels per transform block */

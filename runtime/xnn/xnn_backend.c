@@ -6,7 +6,7 @@
 #include <string.h>
 #include <xnnpack.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/xnn/vnni_conv.h"
 #include "runtime/xnn/winograd.h"
 #include "runtime/xnn/xnn_fallback.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 #include "runtime/layout.h"
 #include "runtime/ops/op.h"
 #include "runtime/xnn/vector_clones.h"

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "partitioner/cuts.h"
-#include "runtime/error.h"
 #include "runtime/model.h"
 
 static void record(void *user, const seam_node *node, const seam_tensor *const *in,

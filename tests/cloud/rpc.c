@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "protocol/health.pb-c.h"
 #include "tests/cloud/worker.h"
 
@@ -18,8 +19,8 @@ int rpc_call(seam_grpc_channel *ch, const char *method, const ProtobufCMessage *
 }
 
 bool rpc_wait_healthy(seam_grpc_channel *ch, double seconds) {
-  double until = worker_now_s() + seconds;
-  while (worker_now_s() < until) {
+  double until = seam_clock_s() + seconds;
+  while (seam_clock_s() < until) {
     Grpc__Health__V1__HealthCheckRequest rq = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     rq.service = (char *)"";
     uint8_t *reply = NULL;

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/hex.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -39,8 +41,6 @@
 int check_failures;
 static pid_t worker = -1;
 static char repo[64] = "";
-
-static double now_s(void) { return worker_now_s(); }
 
 static void sleep_ms(int ms) {
   struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -345,10 +345,9 @@ int main(int argc, char **argv) {
     memcpy(wrong, sha, 32);
     wrong[0] ^= 0xff;
     code = infer(ch, wrong, cut, &raw, 0, 5000, NULL, NULL, text, sizeof text, NULL);
-    char hex[65];
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-    char whex[65];
-    for (int i = 0; i < 32; i++) snprintf(whex + 2 * i, 3, "%02x", wrong[i]);
+    char hex[65], whex[65];
+    seam_hex_encode(sha, 32, hex);
+    seam_hex_encode(wrong, 32, whex);
     CHECK(code == SEAM_RPC_FAILED_PRECONDITION && strstr(text, hex) && strstr(text, whex),
           "wrong hash: %s '%s'", seam_rpc_code_name(code), text);
     printf("ok wrong sha256: %s\n", text);
@@ -386,9 +385,9 @@ int main(int argc, char **argv) {
   /* (4) unknown method: UNIMPLEMENTED at once, not a hang until the 5 s deadline. */
   {
     Seam__V1__EchoRequest er = SEAM__V1__ECHO_REQUEST__INIT;
-    double t0 = now_s();
+    double t0 = seam_clock_s();
     code = call(ch, "/seam.v1.Seam/NoSuchMethod", &er.base, 5000, NULL, NULL, text, sizeof text);
-    double dt = now_s() - t0;
+    double dt = seam_clock_s() - t0;
     CHECK(code == SEAM_RPC_UNIMPLEMENTED && dt < 4, "unknown method: %s after %.2f s '%s'",
           seam_rpc_code_name(code), dt, text);
     printf("ok unknown method: %s in %.3f s\n", seam_rpc_code_name(code), dt);
@@ -425,10 +424,10 @@ int main(int argc, char **argv) {
   /* (7) SIGTERM: exit status 0 within 5 s. */
   seam_grpc_channel_close(ch);
   kill(worker, SIGTERM);
-  double until = now_s() + 5;
+  double until = seam_clock_s() + 5;
   int status = 0;
   pid_t done = 0;
-  while (now_s() < until && (done = waitpid(worker, &status, WNOHANG)) == 0) sleep_ms(20);
+  while (seam_clock_s() < until && (done = waitpid(worker, &status, WNOHANG)) == 0) sleep_ms(20);
   CHECK(done == worker && WIFEXITED(status) && WEXITSTATUS(status) == 0,
         "after SIGTERM: %s, status %d", done == worker ? "exited" : "still running", status);
   if (done == worker) worker = -1;

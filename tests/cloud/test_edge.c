@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "seam/edge.h"
 #include "seam/runtime.h"
 #include "tests/cloud/check.h"
@@ -47,8 +47,6 @@ static char endpoint[64];
 #define STRESS_THREADS 8
 #define STRESS_PER_THREAD 200
 #define STRESS_LIMIT_S 60
-
-static double now_s(void) { return worker_now_s(); }
 
 static void cleanup(void) {
   worker_kill(&worker);
@@ -156,7 +154,7 @@ static void run_stress(const char *model_path, const seam_tensor *samples,
   if (raw && int8) {
     signal(SIGALRM, on_alarm);
     alarm((unsigned)(STRESS_LIMIT_S * worker_time_scale()));
-    double t0 = now_s();
+    double t0 = seam_clock_s();
     pthread_t th[STRESS_THREADS];
     stress_arg args[STRESS_THREADS];
     for (int i = 0; i < STRESS_THREADS; i++) {
@@ -173,7 +171,7 @@ static void run_stress(const char *model_path, const seam_tensor *samples,
             args[i].first_error);
     }
     alarm(0);
-    double took = now_s() - t0;
+    double took = seam_clock_s() - t0;
     CHECK(requests == STRESS_THREADS * STRESS_PER_THREAD, "%d requests made", requests);
     printf("stress: %d threads x %d requests (INT8+zstd / RAW alternating) in %.2f s: %d errors\n",
            STRESS_THREADS, STRESS_PER_THREAD, took, errors);
@@ -303,10 +301,10 @@ int main(int argc, char **argv) {
     }
     if (!shared) continue;
     seam_tensor *out = NULL;
-    double t0 = now_s();
+    double t0 = seam_clock_s();
     seam_status st =
         seam_edge_infer(shared, 1, NULL, (const seam_tensor *const *)&samples, 1, &out, &t, &err);
-    double took = now_s() - t0;
+    double took = seam_clock_s() - t0;
     CHECK(st == SEAM_OK, "fallback: %s", err.message);
     CHECK(t.fell_back == 1 && !t.remote, "fell_back %d remote %d", t.fell_back, t.remote);
     CHECK(strstr(err.message, "UNAVAILABLE") || strstr(err.message, "DEADLINE"),

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "runtime/tensor.h"
 #include "seam/edge.h"
 #include "seam/runtime.h"
@@ -167,9 +168,9 @@ static void unary_falls_back(const char *what, int deadline_ms, int connect_ms, 
   seam_tensor *out = NULL;
   seam_edge_timing t;
   seam_error err = {0};
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   seam_status st = seam_edge_infer(s, 1, NULL, (const seam_tensor *const *)&sample, 1, &out, &t, &err);
-  double took = worker_now_s() - t0;
+  double took = seam_clock_s() - t0;
   CHECK(st == SEAM_OK && t.fell_back && !t.remote && t.reason == want,
         "%s: %s fell_back %d reason %s, expected %s (%s)", what, seam_status_name(st), t.fell_back,
         seam_edge_reason_name(t.reason), seam_edge_reason_name(want), err.message);
@@ -192,11 +193,11 @@ static void stream_falls_back(const char *what, int deadline_ms, int connect_ms,
     seam_edge_close(s);
     return;
   }
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   for (int frame = 0; frame < 2; frame++) {
     seam_status rc = seam_edge_stream_submit(st, 1, NULL, (const seam_tensor *const *)&sample,
                                              (uint64_t)frame, &err);
-    double submitted = worker_now_s() - t0;
+    double submitted = seam_clock_s() - t0;
     CHECK(rc == SEAM_OK, "%s: submit %d: %s", what, frame, err.message);
     CHECK(submitted < limit_s, "%s: submit %d returned after %.2f s, over %.1f s", what, frame,
           submitted, limit_s);
@@ -204,7 +205,7 @@ static void stream_falls_back(const char *what, int deadline_ms, int connect_ms,
     uint64_t tag = 99;
     seam_edge_timing t;
     rc = seam_edge_stream_receive(st, 1, &out, &tag, &t, (int)(limit_s * 1000), &err);
-    double took = worker_now_s() - t0;
+    double took = seam_clock_s() - t0;
     CHECK(rc == SEAM_OK && tag == (uint64_t)frame && t.fell_back && t.reason == want,
           "%s: frame %d: %s tag %llu fell_back %d reason %s, expected %s (%s)", what, frame,
           seam_status_name(rc), (unsigned long long)tag, t.fell_back,
@@ -216,7 +217,7 @@ static void stream_falls_back(const char *what, int deadline_ms, int connect_ms,
       printf("  %s: submit %.0f ms, frame back after %.0f ms (%s)\n", what, submitted * 1e3,
              took * 1e3, err.message);
     seam_tensor_free(out);
-    t0 = worker_now_s();
+    t0 = seam_clock_s();
   }
   seam_edge_stream_close(st);
   seam_edge_close(s);
@@ -247,9 +248,9 @@ static void all_cases(const char *where) {
 static int run_cmd(const char *cmd, const char *log, double *took) {
   char full[4096];
   snprintf(full, sizeof full, "timeout 60 %s > '%s'", cmd, log);
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   int rc = system(full);
-  *took = worker_now_s() - t0;
+  *took = seam_clock_s() - t0;
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 

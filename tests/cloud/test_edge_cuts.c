@@ -49,6 +49,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "edge/cut_wire.h"
 #include "protocol/codec.h"
 #include "runtime/model.h"
@@ -270,41 +271,41 @@ static void check_int8(run_ctx *x, const seam_model *model, const test_cut *cut,
 
 /* RAW and INT8 splits at one cut. */
 static void check_cut(run_ctx *x, const test_cut *cut, seam_tensor **got) {
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   seam_edge_session *raw = split_run(x, cut, SEAM_EDGE_CODEC_RAW, 0, got);
   for (size_t o = 0; raw && o < x->n_out; o++)
     CHECK(tensor_same(got[o], x->want[o]), "cut %s: RAW split output %zu differs from the local run (max |diff| %g)",
           cut->spec, o, tensor_max_abs_diff(got[o], x->want[o]));
   free_all(got, x->n_out);
-  double t1 = worker_now_s();
+  double t1 = seam_clock_s();
   seam_edge_session *int8 = split_run(x, cut, SEAM_EDGE_CODEC_INT8, INT8_ZSTD_LEVEL, got);
   seam_edge_close(int8);
-  double t2 = worker_now_s();
+  double t2 = seam_clock_s();
   /* The RAW session's model has the head planned already. */
   if (int8 && raw) check_int8(x, seam_edge_model(raw), cut, got);
   free_all(got, x->n_out);
   seam_edge_close(raw);
   x->raw_s += t1 - t0;
   x->int8_s += t2 - t1;
-  x->reference_s += worker_now_s() - t2;
+  x->reference_s += seam_clock_s() - t2;
 }
 
 static void run_cuts(run_ctx *x, const test_cut *cuts, int n_cuts, int every, const char *name) {
   seam_tensor **got = calloc(x->n_out, sizeof *got);
   if (!got) die("out of memory");
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   int checked = 0;
   for (int c = 0; c < n_cuts; c++) {
     if (c % every != 0 && c != n_cuts - 1) continue;
     check_cut(x, &cuts[c], got);
     checked++;
-    if (checked % 25 == 0) fprintf(stderr, "%s: %d cuts checked, %.1f s\n", name, checked, worker_now_s() - t0);
+    if (checked % 25 == 0) fprintf(stderr, "%s: %d cuts checked, %.1f s\n", name, checked, seam_clock_s() - t0);
   }
   free(got);
   printf("%s: %d candidate cuts, %d checked over the network (every %d%s) with RAW and INT8+zstd %d in %.1f s"
          " (RAW splits %.1f s, INT8 splits %.1f s, INT8 references here %.1f s)\n",
          name, n_cuts, checked, every, every > 1 ? "-th and the last" : "", INT8_ZSTD_LEVEL,
-         worker_now_s() - t0, x->raw_s, x->int8_s, x->reference_s);
+         seam_clock_s() - t0, x->raw_s, x->int8_s, x->reference_s);
   printf("%s: INT8 worst gain (max |y_int8 - y| / (half-step x max |y|)) %.2f, bound %.0f", name, x->worst_gain,
          GAIN_BOUND);
   if (x->top1) printf("; top-1 unchanged on %d rows", x->top1_rows);

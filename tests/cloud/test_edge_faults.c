@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "protocol/rpc_status.h"
 #include "runtime/tensor.h"
 #include "seam/edge.h"
@@ -180,9 +181,9 @@ static void unary_case(fake_worker *w, seam_edge_session *s, const char *cut, co
   seam_tensor *out = NULL;
   seam_edge_timing t;
   seam_error err = {0};
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   seam_status st = seam_edge_infer(s, 1, NULL, (const seam_tensor *const *)&batch, 1, &out, &t, &err);
-  double took = worker_now_s() - t0;
+  double took = seam_clock_s() - t0;
   CHECK(fake_worker_requests(w) > before, "cut %s, %s: the worker was not asked", cut, what);
   CHECK(st == SEAM_OK, "cut %s, %s: %s (%s)", cut, what, seam_status_name(st), err.message);
   CHECK(t.fell_back == 1 && !t.remote, "cut %s, %s: fell_back %d remote %d (%s)", cut, what,
@@ -211,7 +212,7 @@ static void stream_case(fake_worker *w, seam_edge_session *s, const fault *f, se
   seam_edge_stream *st = seam_edge_stream_open(s, STREAM_FRAMES, &err);
   CHECK(st != NULL, "stream, %s: open: %s", what, err.message);
   if (!st) return;
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   for (int i = 0; i < STREAM_FRAMES; i++)
     CHECK(seam_edge_stream_submit(st, 1, NULL, (const seam_tensor *const *)&frame_in[i],
                                   (uint64_t)i, &err) == SEAM_OK,
@@ -236,7 +237,7 @@ static void stream_case(fake_worker *w, seam_edge_session *s, const fault *f, se
     seam_tensor_free(out);
     if (rc != SEAM_OK) break;
   }
-  double took = worker_now_s() - t0;
+  double took = seam_clock_s() - t0;
   CHECK(took < quick_s, "stream, %s: the %d frames took %.2f s", what, STREAM_FRAMES, took);
   seam_edge_stream_close(st);
 }

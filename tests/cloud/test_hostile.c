@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/hex.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/health.pb-c.h"
@@ -89,8 +91,6 @@ static void sleep_ms(int ms) {
   struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000};
   nanosleep(&d, NULL);
 }
-
-static double now_s(void) { return worker_now_s(); }
 
 /* Starts the worker on the repository with extra flags; returns a channel. */
 static seam_grpc_channel *start(const char *const *extra, const char *log_path, int nofile) {
@@ -284,7 +284,7 @@ static pid_t long_profile_client(int port) {
   if (pid != 0) return pid;
   char port_text[16], hex[65];
   snprintf(port_text, sizeof port_text, "%d", port);
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+  seam_hex_encode(sha, 32, hex);
   execl("/proc/self/exe", "test_hostile", "--profile-client", port_text, hex, (char *)NULL);
   _exit(127);
 }
@@ -302,10 +302,9 @@ static Seam__V1__ProfileRequest long_profile(void) {
 
 /* The child of long_profile_client, after exec. */
 static int profile_client_main(int port, const char *hex) {
-  for (int i = 0; i < 32 && hex[2 * i] && hex[2 * i + 1]; i++) {
-    unsigned v = 0;
-    sscanf(hex + 2 * i, "%2x", &v);
-    sha[i] = (uint8_t)v;
+  if (!seam_hex_decode(hex, sha, 32)) {
+    fprintf(stderr, "--profile-client: '%s' is not a SHA-256 in hex\n", hex);
+    return 2;
   }
   char target[64];
   snprintf(target, sizeof target, "127.0.0.1:%d", port);
@@ -325,8 +324,8 @@ static int profile_client_main(int port, const char *hex) {
  * running") within seconds; returns how long that took, or -1. */
 static double profile_slot_free(seam_grpc_channel *ch, double seconds) {
   static uint32_t warmup = 1;
-  double t0 = now_s();
-  while (now_s() - t0 < seconds && warmup < 100) {
+  double t0 = seam_clock_s();
+  while (seam_clock_s() - t0 < seconds && warmup < 100) {
     Seam__V1__ProfileRequest rq = SEAM__V1__PROFILE_REQUEST__INIT;
     rq.model_name = (char *)MODEL;
     rq.model_sha256.data = sha;
@@ -334,7 +333,7 @@ static double profile_slot_free(seam_grpc_channel *ch, double seconds) {
     rq.runs = 1;
     rq.warmup = warmup++;
     int code = rpc_call(ch, "/seam.v1.Seam/Profile", &rq.base, 10000, NULL, NULL, NULL, 0);
-    if (code == SEAM_RPC_OK) return now_s() - t0;
+    if (code == SEAM_RPC_OK) return seam_clock_s() - t0;
     if (code != SEAM_RPC_RESOURCE_EXHAUSTED) return -1;
     sleep_ms(50);
   }
@@ -354,9 +353,9 @@ static void *run_infer_thread(void *arg) {
   infer_thread *t = arg;
   request r = make_infer(1, INPUT, NULL, 0, t->budget_ms, "queued");
   char text[512];
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   t->code = send_infer(t->ch, &r, t->timeout_ms, text, sizeof text, &t->worker_us);
-  t->seconds = now_s() - t0;
+  t->seconds = seam_clock_s() - t0;
   free(r.bytes);
   return NULL;
 }
@@ -376,7 +375,7 @@ static void test_compute(void) {
   /* A client of a ~1 100-run profile goes away: the worker stops it. */
   pid_t client = long_profile_client(port);
   sleep_ms(300);
-  double busy_t0 = now_s();
+  double busy_t0 = seam_clock_s();
   /* While it runs, health, ModelInfo and inferences answer. */
   int hs;
   bool h = health(ch, "", 3000, &hs);
@@ -402,7 +401,7 @@ static void test_compute(void) {
   double freed = profile_slot_free(ch, 10);
   CHECK(freed >= 0 && freed < 5, "the profile of a killed client still held the worker %.2f s later", freed);
   printf("ok a killed client's profile stopped: the worker profiled again %.2f s later (%.1f s after it began)\n",
-         freed, now_s() - busy_t0);
+         freed, seam_clock_s() - busy_t0);
   stop(ch);
 
   /* Requests that wait past their budget are never answered OK. */
@@ -449,8 +448,8 @@ static bool log_has(const char *path, const char *needle) {
 
 /* Waits until the worker holds at most n descriptors; false after seconds. */
 static bool fds_drop_to(int n, double seconds) {
-  double until = now_s() + seconds;
-  while (now_s() < until) {
+  double until = seam_clock_s() + seconds;
+  while (seam_clock_s() < until) {
     int c = worker_fd_count(worker);
     if (c >= 0 && c <= n) return true;
     sleep_ms(100);
@@ -474,13 +473,13 @@ static void test_fds(void) {
   seam_grpc_channel_close(ch);
   int base = worker_fd_count(worker);
   int fds[SILENT], opened = 0, held = 0;
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   for (int i = 0; i < SILENT; i++) {
     if ((fds[opened] = connect_silent(port)) >= 0) opened++;
     int c = worker_fd_count(worker);
     if (c > held) held = c;
   }
-  printf("  %d connections in %.2f s\n", opened, now_s() - t0);
+  printf("  %d connections in %.2f s\n", opened, seam_clock_s() - t0);
   sleep_ms(300);
   if (worker_fd_count(worker) > held) held = worker_fd_count(worker);
   CHECK(held >= 0 && held < 256, "the worker holds %d descriptors of its 256", held);
@@ -652,12 +651,12 @@ static void test_load(void) {
     if (pthread_create(&hostile[i], NULL, hostile_client, &s) != 0) die("pthread_create");
   /* The well-behaved client: one request at a time, a 10 s deadline (what
    * it must never meet is a refusal or a failure; its latency is printed). */
-  double until = now_s() + 6;
+  double until = seam_clock_s() + 6;
   request good = make_infer(1, INPUT, NULL, 0, 0, "good");
-  while (now_s() < until) {
-    double t0 = now_s();
+  while (seam_clock_s() < until) {
+    double t0 = seam_clock_s();
     int code = send_infer(ch, &good, 10000, text, sizeof text, NULL);
-    double dt = now_s() - t0;
+    double dt = seam_clock_s() - t0;
     s.good_calls++;
     if (code != SEAM_RPC_OK) {
       s.good_failed++;

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
 #include "seam/profile.h"
@@ -209,9 +210,9 @@ static void check_same_nodes(seam_grpc_channel *ch, const served *s, uint32_t ru
     check_times(r, s->path);
 
     /* (2) The same request again: from the cache, the same numbers. */
-    double t0 = worker_now_s();
+    double t0 = seam_clock_s();
     answer b = profile(ch, s->name, s->sha, runs, warmup, 0, NULL, 10000);
-    double dt = worker_now_s() - t0;
+    double dt = seam_clock_s() - t0;
     bool same = b.reply && b.reply->total_ms == r->total_ms && b.reply->n_nodes == r->n_nodes;
     for (size_t i = 0; same && i < r->n_nodes; i++)
       same = b.reply->nodes[i]->median_ms == r->nodes[i]->median_ms;
@@ -234,12 +235,12 @@ static void sleep_ms(int ms) {
  * Returns the seconds that took, or -1. */
 static double wait_idle(seam_grpc_channel *ch, const served *s) {
   static uint32_t warmup = 2; /* runs 1 with warm-up 2..100: only asked here */
-  double t0 = worker_now_s();
-  while (worker_now_s() - t0 < 10 && warmup <= 100) {
+  double t0 = seam_clock_s();
+  while (seam_clock_s() - t0 < 10 && warmup <= 100) {
     answer a = profile(ch, s->name, s->sha, 1, warmup++, 0, NULL, 30000);
     int code = a.code;
     answer_free(&a);
-    if (code == SEAM_RPC_OK) return worker_now_s() - t0;
+    if (code == SEAM_RPC_OK) return seam_clock_s() - t0;
     if (code != SEAM_RPC_RESOURCE_EXHAUSTED) return -1;
     sleep_ms(100);
   }
@@ -351,10 +352,10 @@ typedef struct long_call {
 
 static void *run_long(void *arg) {
   long_call *c = arg;
-  double t0 = worker_now_s();
+  double t0 = seam_clock_s();
   c->result =
       profile(c->ch, c->s->name, c->s->sha, LONG_RUNS, LONG_WARMUP, 1, c->dims, c->timeout_ms);
-  c->seconds = worker_now_s() - t0;
+  c->seconds = seam_clock_s() - t0;
   __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
   return NULL;
 }

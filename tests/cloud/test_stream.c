@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "protocol/codec.h"
 #include "protocol/grpc_client.h"
 #include "protocol/seam.pb-c.h"
@@ -82,8 +83,6 @@ static seam_tensor *expected[N_SAMPLES_MAX];
 static int expected_top[N_SAMPLES_MAX];
 static int n_samples;
 static const char *input_name; /* the model's graph input */
-
-static double now_s(void) { return worker_now_s(); }
 
 static void sleep_ms(int ms) {
   struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -132,13 +131,13 @@ static void start_worker(int slot, const char *exe, const char *const *extra, ch
 static int stop_worker(int slot, double limit_s, double *took) {
   pid_t pid = workers[slot];
   if (pid <= 0) return -1;
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   kill(pid, SIGTERM);
   int status = 0;
-  while (now_s() < t0 + limit_s) {
+  while (seam_clock_s() < t0 + limit_s) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       workers[slot] = -1;
-      if (took) *took = now_s() - t0;
+      if (took) *took = seam_clock_s() - t0;
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     sleep_ms(10);
@@ -146,7 +145,7 @@ static int stop_worker(int slot, double limit_s, double *took) {
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
   workers[slot] = -1;
-  if (took) *took = now_s() - t0;
+  if (took) *took = seam_clock_s() - t0;
   return -1;
 }
 
@@ -257,8 +256,8 @@ static int pipeline(seam_edge_stream *st, int first, int n, int depth, bool exac
   bool *seen = calloc((size_t)n, sizeof *seen);
   if (!seen) die("out of memory");
   int submitted = 0, received = 0, max_in_flight = 0;
-  double until = now_s() + 30;
-  while (received < n && now_s() < until) {
+  double until = seam_clock_s() + 30;
+  while (received < n && seam_clock_s() < until) {
     while (submitted < n && seam_edge_stream_in_flight(st) < depth) {
       seam_error err;
       int tag = first + submitted;
@@ -323,10 +322,10 @@ static uint8_t *pack_request(const char *name, const uint8_t *sha, const char *i
 static void expect_end(seam_grpc_stream *st, int code, const char *what) {
   uint8_t *data = NULL;
   size_t size = 0;
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   seam_grpc_recv_result r = seam_grpc_stream_recv(st, &data, &size, 5000);
   free(data);
-  CHECK(r == SEAM_GRPC_RECV_END && now_s() - t0 < 2, "%s: the stream does not end (%d)", what, r);
+  CHECK(r == SEAM_GRPC_RECV_END && seam_clock_s() - t0 < 2, "%s: the stream does not end (%d)", what, r);
   int got = seam_grpc_stream_finish(st, 5000, NULL, 0);
   CHECK(got == code, "%s: the stream ended with %s, not %s", what, seam_rpc_code_name(got),
         seam_rpc_code_name(code));
@@ -662,7 +661,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   signal(SIGALRM, on_alarm);
   alarm((unsigned)(TIME_LIMIT_S * worker_time_scale()));
-  double t_start = now_s();
+  double t_start = seam_clock_s();
 
   /* The model's name in the repository: the folder holding model.onnx. */
   const char *slash = strrchr(model_path, '/');
@@ -702,11 +701,11 @@ int main(int argc, char **argv) {
     seam_edge_stream *st = seam_edge_stream_open(s, 8, &err);
     CHECK(st != NULL, "open: %s", err.message);
     if (st) {
-      double t0 = now_s();
+      double t0 = seam_clock_s();
       int depth = pipeline(st, 0, FRAMES, 6, codec == 0, EXPECT_REMOTE, codec ? "int8" : "raw");
       CHECK(depth >= 4, "only %d frames were in flight at once", depth);
       printf("%d frames (%s) pipelined, up to %d in flight: %.1f ms\n", FRAMES,
-             codec ? "INT8+zstd" : "RAW", depth, (now_s() - t0) * 1e3);
+             codec ? "INT8+zstd" : "RAW", depth, (seam_clock_s() - t0) * 1e3);
       /* The cap: the 9th frame without a receive is refused, nothing lost. */
       if (codec == 0) {
         for (int i = 0; i < 8; i++)
@@ -751,13 +750,13 @@ int main(int argc, char **argv) {
       open_session(fast, CUT, SEAM_EDGE_CODEC_RAW, 0, 10000 * worker_time_scale());
   pthread_t th[THREADS];
   thread_arg args[THREADS];
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   for (int i = 0; i < THREADS; i++) {
     args[i] = (thread_arg){.s = shared, .index = i};
     if (pthread_create(&th[i], NULL, thread_main, &args[i]) != 0) die("pthread_create");
   }
   for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
-  printf("%d threads x %d frames, a stream each: %.1f ms\n", THREADS, PER_THREAD, (now_s() - t0) * 1e3);
+  printf("%d threads x %d frames, a stream each: %.1f ms\n", THREADS, PER_THREAD, (seam_clock_s() - t0) * 1e3);
   seam_edge_close(shared);
 
   /* Frame deadlines the slow worker cannot meet: every frame falls back. */
@@ -800,7 +799,7 @@ int main(int argc, char **argv) {
     kill(workers[1], SIGKILL);
     waitpid(workers[1], NULL, 0);
     workers[1] = -1;
-    t0 = now_s();
+    t0 = seam_clock_s();
     for (int i = 0; i < 8; i++) {
       result r;
       receive(st, &r, 5000);
@@ -817,7 +816,7 @@ int main(int argc, char **argv) {
       seam_tensor_free(r.out);
     }
     printf("worker killed with 8 frames in flight: all back on the device in %.1f ms\n",
-           (now_s() - t0) * 1e3);
+           (seam_clock_s() - t0) * 1e3);
   }
   seam_edge_stream_close(st);
   seam_edge_close(s);
@@ -889,6 +888,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;
   }
-  printf("all stream checks passed in %.1f s\n", now_s() - t_start);
+  printf("all stream checks passed in %.1f s\n", seam_clock_s() - t_start);
   return 0;
 }

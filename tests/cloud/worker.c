@@ -9,18 +9,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <dirent.h>
 
-#include <openssl/evp.h>
-
-double worker_now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "common/clock.h"
+#include "common/file_io.h"
+#include "common/sha256.h"
 
 int worker_time_scale(void) {
   const char *v = getenv("SEAM_TEST_TIME_SCALE");
@@ -79,10 +74,10 @@ int worker_start_with(const char *exe, const char *repo, const char *const *extr
   close(fds[1]);
   char line[256];
   size_t n = 0;
-  double until = worker_now_s() + 10;
+  double until = seam_clock_s() + 10;
   const char *problem = NULL;
   while (!problem && n < sizeof line - 1 && !memchr(line, '\n', n)) {
-    int left = (int)((until - worker_now_s()) * 1000);
+    int left = (int)((until - seam_clock_s()) * 1000);
     if (left <= 0) {
       problem = "the worker did not print its port within 10 s";
       break;
@@ -122,9 +117,9 @@ void worker_cleanup(pid_t *pid, char *repo) {
 int worker_stop(pid_t *pid, double timeout_s) {
   if (*pid <= 0) return -1;
   kill(*pid, SIGTERM);
-  double until = worker_now_s() + timeout_s;
+  double until = seam_clock_s() + timeout_s;
   int status = 0;
-  while (worker_now_s() < until) {
+  while (seam_clock_s() < until) {
     if (waitpid(*pid, &status, WNOHANG) == *pid) {
       *pid = -1;
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -150,19 +145,13 @@ void worker_model_name(const char *path, char *name, size_t size) {
 }
 
 bool worker_copy_model(const char *from, const char *to, uint8_t sha[32]) {
-  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-  bool ok = in && out;
-  EVP_MD_CTX *md = sha ? EVP_MD_CTX_new() : NULL;
-  ok = ok && (!sha || (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)));
-  char buf[65536];
-  size_t n;
-  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-    ok = fwrite(buf, 1, n, out) == n && (!sha || EVP_DigestUpdate(md, buf, n));
-  unsigned len = 0;
-  ok = ok && (!sha || (EVP_DigestFinal_ex(md, sha, &len) && len == 32));
-  EVP_MD_CTX_free(md);
-  if (in) fclose(in);
+  size_t size = 0;
+  void *bytes = seam_read_file(from, &size, NULL);
+  FILE *out = bytes ? fopen(to, "wb") : NULL;
+  bool ok = out && fwrite(bytes, 1, size, out) == size;
   if (out && fclose(out) != 0) ok = false;
+  ok = ok && (!sha || seam_sha256(bytes, size, sha));
+  free(bytes);
   return ok;
 }
 

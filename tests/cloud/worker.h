@@ -7,9 +7,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Monotonic seconds. */
-double worker_now_s(void);
-
 /* How much slower than usual this run may be: SEAM_TEST_TIME_SCALE (1..20,
  * default 1). Generous time limits (a whole program's, a deadline that only
  * has to be met) are multiplied by it; a bound that is the point of a check

@@ -25,12 +25,12 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cloud/profile_service.h"
 #include "cloud/repository.h"
 #include "cloud/service.h"
+#include "common/clock.h"
 #include "protocol/codec.h"
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
@@ -50,12 +50,6 @@ typedef struct fuzz_worker {
   seam_grpc_local *local;          /* the in-process transport of each call */
   FILE *log; /* /dev/null: the log lines are still formatted, client text and all */
 } fuzz_worker;
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static bool copy_file(const char *from, const char *to) {
   FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
@@ -245,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       .profiler = seam_cloud_profiler_create(),
   };
   FUZZ_CHECK(svc.profiler != NULL, "out of memory");
-  int64_t now = mono_ns();
+  int64_t now = seam_clock_ns();
   bool streaming = method < seam_cloud_method_count && seam_cloud_method_streaming[method];
   seam_grpc_request req = {
       .method = (int)method,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/sha256.h"
 #include "edge/model_id.h"
 #include "edge/wire.h"
 #include "protocol/health.pb-c.h"
@@ -242,7 +243,7 @@ int main(int argc, char **argv) {
   memcpy(seam_tensor_data(image), seam_tensor_data_const(samples), seam_tensor_nbytes(image));
 
   uint8_t sha[32];
-  if (!seam_edge_file_sha256(argv[1], sha)) die("cannot hash", argv[1]);
+  if (!seam_sha256_file(argv[1], sha)) die("cannot hash", argv[1]);
   char *model_name = seam_edge_default_model_name(argv[1]);
   if (!model_name) die("out of memory", NULL);
   edge_session_view v;

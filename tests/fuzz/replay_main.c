@@ -12,37 +12,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/file_io.h"
 #include "tests/fuzz/fuzz_check.h"
-
-static unsigned char *read_all(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  unsigned char *buf = malloc(cap);
-  size_t got;
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      unsigned char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = bigger;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  *size = n;
-  return buf;
-}
 
 static int replay_file(const char *path) {
   size_t size = 0;
-  unsigned char *data = read_all(path, &size);
+  seam_error err;
+  unsigned char *data = seam_read_file(path, &size, &err);
   if (!data) {
-    fprintf(stderr, "replay: cannot read %s\n", path);
+    fprintf(stderr, "replay: %s\n", err.message);
     exit(1);
   }
   fprintf(stderr, "replay: %s (%zu bytes)\n", path, size);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "common/int8_qparams.h"
 #include "protocol/codec.h"
 #include "protocol/health.pb-c.h"
 #include "protocol/seam.pb-c.h"
@@ -251,7 +252,7 @@ static void test_int8_ranges(void) {
   /* Given (calibrated) range. */
   float scale;
   int32_t zp;
-  CU_ASSERT_EQUAL(seam_codec_int8_params(-2.0f, 2.0f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT_EQUAL(seam_int8_qparams(-2.0f, 2.0f, &scale, &zp, NULL), SEAM_OK);
   seam_codec_options o = {.encoding = SEAM_ENCODING_INT8, .int8_range = SEAM_INT8_RANGE_GIVEN,
                           .range_min = -2.0f, .range_max = 2.0f};
   Seam__V1__Tensor msg;
@@ -283,22 +284,22 @@ static void test_int8_ranges(void) {
   /* Hand-computed parameters: [0, 2.55] -> scale 0.01, zp -128; all-zero -> 1, 0;
    * [-1, 1] -> scale (float)(2/255) = 0.0078431377 (just above 2/255), so
    * -128 + 1/scale = -0.5000001 and zp = -1. */
-  CU_ASSERT_EQUAL(seam_codec_int8_params(0.0f, 2.55f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT_EQUAL(seam_int8_qparams(0.0f, 2.55f, &scale, &zp, NULL), SEAM_OK);
   CU_ASSERT(fabsf(scale - 0.01f) < 1e-8f);
   CU_ASSERT_EQUAL(zp, -128);
-  CU_ASSERT_EQUAL(seam_codec_int8_params(0.0f, 0.0f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT_EQUAL(seam_int8_qparams(0.0f, 0.0f, &scale, &zp, NULL), SEAM_OK);
   CU_ASSERT_EQUAL(scale, 1.0f);
   CU_ASSERT_EQUAL(zp, 0);
-  CU_ASSERT_EQUAL(seam_codec_int8_params(-1.0f, 1.0f, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT_EQUAL(seam_int8_qparams(-1.0f, 1.0f, &scale, &zp, NULL), SEAM_OK);
   CU_ASSERT_EQUAL(f_bits(scale), 0x3c008081u);
   CU_ASSERT_EQUAL(zp, -1);
-  CU_ASSERT_EQUAL(seam_codec_int8_params(1.0f, 2.0f, &scale, &zp, NULL), SEAM_OK); /* widened to 0 */
+  CU_ASSERT_EQUAL(seam_int8_qparams(1.0f, 2.0f, &scale, &zp, NULL), SEAM_OK); /* widened to 0 */
   CU_ASSERT_EQUAL(zp, -128);
-  CU_ASSERT_EQUAL(seam_codec_int8_params(NAN, 1.0f, &scale, &zp, NULL), SEAM_ERR_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(seam_codec_int8_params(2.0f, 1.0f, &scale, &zp, NULL), SEAM_ERR_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(seam_codec_int8_params(INFINITY, INFINITY, &scale, &zp, NULL), SEAM_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(seam_int8_qparams(NAN, 1.0f, &scale, &zp, NULL), SEAM_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(seam_int8_qparams(2.0f, 1.0f, &scale, &zp, NULL), SEAM_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(seam_int8_qparams(INFINITY, INFINITY, &scale, &zp, NULL), SEAM_ERR_INVALID_ARGUMENT);
   /* The widest finite range still has a finite scale (2 FLT_MAX / 255). */
-  CU_ASSERT_EQUAL(seam_codec_int8_params(-FLT_MAX, FLT_MAX, &scale, &zp, NULL), SEAM_OK);
+  CU_ASSERT_EQUAL(seam_int8_qparams(-FLT_MAX, FLT_MAX, &scale, &zp, NULL), SEAM_OK);
   CU_ASSERT(isfinite(scale) && scale > 0);
   seam_tensor_free(t);
 

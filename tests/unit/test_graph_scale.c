@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "runtime/model.h"
 #include "seam/seam.h"
 #include "tests/unit/onnx_builder.h"
@@ -21,12 +21,6 @@
  * second (a few under the sanitizers). The bound leaves room for a loaded
  * 2-core machine and ASan. */
 #define CHAIN_LOAD_LIMIT_S 8.0
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 /* X → op → t1 → op → ... → Y, CHAIN_NODES nodes, listed last to first so
  * that the loader has to sort them. */
@@ -56,9 +50,9 @@ static void check_chain(const char *op, int nodes_after_load) {
   o.plan = 0; /* the plain executor: this test is about loading */
   o.num_threads = 1;
   seam_error err = {0};
-  double t0 = now_s();
+  double t0 = seam_clock_s();
   seam_model *m = seam_model_load_memory_with(bytes, size, NULL, &o, &err);
-  double load_s = now_s() - t0;
+  double load_s = seam_clock_s() - t0;
   printf("\n  %d-node %s chain (%zu bytes): loaded in %.3f s (limit %.0f s)\n", CHAIN_NODES, op, size, load_s,
          CHAIN_LOAD_LIMIT_S);
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "runtime/model.h"
 #include "seam/seam.h"
 #include "tests/unit/onnx_builder.h"
@@ -71,9 +72,7 @@ static void before_node(void *user, const seam_node *node) {
   if (a->first_seen) return;
   a->first_seen = true;
   rendezvous *rv = a->rv;
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += 3;
+  struct timespec until = seam_clock_timespec_in(CLOCK_REALTIME, 3000000000LL);
   pthread_mutex_lock(&rv->lock);
   rv->arrived++;
   pthread_cond_broadcast(&rv->cond);

@@ -1,4 +1,5 @@
-#include "runtime/file_io.h"
+/* Reading regular files (common/file_io.h). */
+#include "common/file_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/error.h"
+#include "common/error.h"
 
 int seam_open_regular(const char *path, const char *what, uint64_t *size, seam_error *err) {
   /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. */
@@ -50,12 +51,16 @@ seam_status seam_read_exact(int fd, const char *path, uint64_t offset, void *dst
   return SEAM_OK;
 }
 
-void *seam_read_file(const char *path, size_t *size, seam_error *err) {
+void *seam_read_file_max(const char *path, const char *what, uint64_t max_bytes, size_t *size,
+                         seam_error *err) {
   uint64_t len;
-  int fd = seam_open_regular(path, "file", &len, err);
+  int fd = seam_open_regular(path, what, &len, err);
   if (fd < 0) return NULL;
   void *buf = NULL;
-  if (len > SIZE_MAX / 2) {
+  if (len > max_bytes) {
+    seam_fail(err, SEAM_ERR_LIMIT, "%s '%s' has %llu bytes; at most %llu are read", what, path,
+              (unsigned long long)len, (unsigned long long)max_bytes);
+  } else if (len > SIZE_MAX / 2) {
     seam_fail(err, SEAM_ERR_NO_MEMORY, "'%s' is too large (%llu bytes)", path, (unsigned long long)len);
   } else if (!(buf = malloc(len > 0 ? (size_t)len : 1))) {
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory reading '%s' (%llu bytes)", path, (unsigned long long)len);
@@ -67,4 +72,8 @@ void *seam_read_file(const char *path, size_t *size, seam_error *err) {
   }
   close(fd);
   return buf;
+}
+
+void *seam_read_file(const char *path, size_t *size, seam_error *err) {
+  return seam_read_file_max(path, "file", UINT64_MAX, size, err);
 }

@@ -1,6 +1,8 @@
-/* Filling seam_error values from inside the libraries. */
-#ifndef SEAM_RUNTIME_ERROR_H
-#define SEAM_RUNTIME_ERROR_H
+/* Filling seam_error values from inside the libraries: the one idiom every
+ * folder reports failures with (`return seam_fail(err, status, ...)`).
+ * error.c also defines seam_status_name (public, in seam/status.h). */
+#ifndef SEAM_COMMON_ERROR_H
+#define SEAM_COMMON_ERROR_H
 
 #include "seam/status.h"
 

@@ -1,4 +1,5 @@
-#include "runtime/error.h"
+/* seam_error values (common/error.h) and the names of status codes. */
+#include "common/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,8 @@
 /* Reading files that come from outside (models, their external data, .npy
- * tensors): only regular files, and never a block on a FIFO or a device. */
-#ifndef SEAM_RUNTIME_FILE_IO_H
-#define SEAM_RUNTIME_FILE_IO_H
+ * tensors, a worker's repository): only regular files, and never a block on
+ * a FIFO or a device. Every folder reads such files through these. */
+#ifndef SEAM_COMMON_FILE_IO_H
+#define SEAM_COMMON_FILE_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +18,15 @@ int seam_open_regular(const char *path, const char *what, uint64_t *size, seam_e
 /* Reads exactly n bytes at offset; SEAM_ERR_IO on a read error or a short file. */
 seam_status seam_read_exact(int fd, const char *path, uint64_t offset, void *dst, size_t n, seam_error *err);
 
-/* Reads a whole regular file into memory; *size gets its length. Caller frees. */
+/* Reads a whole regular file into memory; *size gets its length. Caller
+ * frees. NULL with SEAM_ERR_IO (cannot open or read, not a regular file) or
+ * SEAM_ERR_NO_MEMORY. */
 void *seam_read_file(const char *path, size_t *size, seam_error *err);
+
+/* The same for a file that may have at most max_bytes: a longer one is
+ * refused with SEAM_ERR_LIMIT before anything is allocated. what names the
+ * file's role in messages ("model file", ...). */
+void *seam_read_file_max(const char *path, const char *what, uint64_t max_bytes, size_t *size,
+                         seam_error *err);
 
 #endif
