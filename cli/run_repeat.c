@@ -68,6 +68,7 @@ static void add_request(repeat_totals *r, int i, seam_status st, const seam_edge
       r->predicted_n++;
     }
   }
+  if (t->fell_back) printf(", tail on the device %.2f ms", (double)t->fallback_us / 1e3);
   printf(", %s\n", t->decision);
 }
 
