@@ -20,6 +20,7 @@
 
 #include "edge/clock.h"
 #include "edge/cut_wire.h"
+#include "edge/keep_cut.h"
 #include "edge/model_id.h"
 #include "edge/reason.h"
 #include "edge/reply_check.h"
@@ -95,10 +96,10 @@ static seam_status parse_cut(seam_edge_session *s, const char *cut, seam_error *
     int v = seam_graph_find_value(g, name);
     if (v < 0) {
       const seam_removed_value *r = seam_graph_find_removed(g, name);
+      char why[SEAM_ERROR_MESSAGE_SIZE];
+      if (r) seam_graph_explain_removed(g, r, why, sizeof why);
       if (r)
-        seam_fail(err, SEAM_ERR_NOT_FOUND,
-             "cut tensor '%s' does not exist in the loaded model (%s); cut at '%s' instead", name,
-             r->reason ? r->reason : "removed by graph optimization", r->same_as ? r->same_as : "?");
+        seam_fail(err, SEAM_ERR_NOT_FOUND, "cut tensor '%s' does not exist in the loaded model: %s", name, why);
       else
         seam_fail(err, SEAM_ERR_NOT_FOUND,
              "cut tensor '%s' is not a tensor of the model (list the candidates with `seam cuts`)",
@@ -176,7 +177,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     goto bad;
   }
   opts.num_threads = cfg->threads;
-  if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
+  if (!(s->model = edge_keep_cut_load(cfg->model_path, cfg->cut, &opts, err))) goto bad;
   if (!seam_edge_file_sha256(cfg->model_path, s->sha256)) {
     seam_fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
     goto bad;
