@@ -31,9 +31,12 @@
  * --synthetic then checks the worker's bound with its default (4 variants):
  * the fifth distinct set is refused with FAILED_PRECONDITION naming
  * --max-cut-variants, and the edge finishes on the device with the same
- * outputs; loaded variants and plain cuts are still served; a removed
- * tensor named twice and a name that is no tensor of the file are refused
- * with INVALID_ARGUMENT; a cut naming no tensor of the file does not open. */
+ * outputs; every other set of the model's removed tensors (127 requests)
+ * is refused at admission or reaches one of the 4 loaded variants, nothing
+ * more is loaded; loaded variants and plain cuts are still served; a
+ * removed tensor named twice and a name that is no tensor of the file are
+ * refused with INVALID_ARGUMENT; a cut naming no tensor of the file does
+ * not open. */
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -93,16 +96,6 @@ static void on_alarm(int sig) {
 
 /* ---- the synthetic model ---- */
 
-static void bn_params(tb_model *b, const char *prefix, int64_t c, unsigned seed) {
-  const char *what[4] = {"_scale", "_bias", "_mean", "_var"};
-  const float lo[4] = {0.5f, -1.0f, -0.5f, 0.2f}, hi[4] = {1.5f, 1.0f, 0.5f, 2.0f};
-  for (int i = 0; i < 4; i++) {
-    char name[64];
-    snprintf(name, sizeof name, "%s%s", prefix, what[i]);
-    tb_init_random(b, name, 1, &c, seed + (unsigned)i, lo[i], hi[i]);
-  }
-}
-
 /* X → Conv → c1 → BatchNormalization → n1 → Relu → r1 → Identity → i1;
  * Conv(i1) → c2 → Relu → r2; Add(r2, i1) → a → Relu → r3 → Dropout → d3;
  * Conv(d3) → c3; c3 * HardSigmoid(c3) (h3) → s3; GlobalAveragePool → p;
@@ -115,7 +108,7 @@ static tb_model *synthetic_model(void) {
   tb_init_random(b, "W1", 4, w1, 1, -1.0f, 1.0f);
   tb_init_random(b, "B1", 1, &c8, 2, -0.5f, 0.5f);
   tb_attr_ints(b, tb_node(b, "Conv", "conv1", "X,W1,B1", "c1"), "pads", 4, pads);
-  bn_params(b, "bn1", 8, 3);
+  tb_init_bn(b, "bn1", 8, 3);
   tb_attr_float(b, tb_node(b, "BatchNormalization", "bn1", "c1,bn1_scale,bn1_bias,bn1_mean,bn1_var", "n1"),
                 "epsilon", 1e-3f);
   tb_node(b, "Relu", "relu1", "n1", "r1");
@@ -464,6 +457,30 @@ static void check_bound(ctx *x, cut *cuts, int n_cuts, const char *exe) {
   worker_model_name(x->model_path, model, sizeof model);
   int code = raw_infer(endpoint, model, (size_t)c->n_names, (const char *const *)c->names, text, sizeof text);
   CHECK(code == SEAM_RPC_FAILED_PRECONDITION, "a raw request beyond the bound: %s: %s", seam_rpc_code_name(code), text);
+  /* Every other set of removed tensors (all 2^7 - 1 of the model's):
+   * refused at admission, nothing loaded. */
+  seam_model *opt = load_with(x->model_path, 1, NULL, 0);
+  const seam_graph *og = opt->graph;
+  const char *removed[8];
+  int n_removed = 0, refused = 0, served = 0;
+  for (int r = 0; r < og->n_removed && n_removed < 8; r++) {
+    bool alias = false;
+    if (!(seam_graph_removed_instead(og, &og->removed[r], &alias) && alias)) removed[n_removed++] = og->removed[r].name;
+  }
+  for (unsigned set = 1; set < (1u << n_removed); set++) {
+    const char *names[8];
+    size_t n = 0;
+    for (int k = 0; k < n_removed; k++)
+      if (set & (1u << k)) names[n++] = removed[k];
+    code = raw_infer(endpoint, model, n, names, text, sizeof text);
+    refused += code == SEAM_RPC_FAILED_PRECONDITION;
+    served += code != SEAM_RPC_FAILED_PRECONDITION; /* a loaded variant: the 1-element tensors fail later */
+  }
+  CHECK(served <= DEFAULT_VARIANTS && refused + served == (1 << n_removed) - 1,
+        "%d sets of removed tensors: %d refused, %d reached a loaded variant", (1 << n_removed) - 1, refused, served);
+  printf("%d further sets of removed tensors: %d refused at admission, %d reached a loaded variant\n",
+         (1 << n_removed) - 1, refused, served);
+  seam_model_free(opt);
   /* The worker still serves: a loaded variant, a cut it needs none for. */
   check_cut(x, &cuts[picked[0]]);
   check_cut(x, &cuts[plain_cut]);

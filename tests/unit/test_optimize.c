@@ -23,17 +23,6 @@ static void init_scalar(tb_model *b, const char *name, float value) {
   tb_init_f32(b, name, 0, NULL, &value, TB_RAW, NULL);
 }
 
-/* BatchNormalization parameters <prefix>_scale/_bias/_mean/_var for c channels. */
-static void init_bn(tb_model *b, const char *prefix, int64_t c, unsigned seed) {
-  const char *what[4] = {"_scale", "_bias", "_mean", "_var"};
-  const float lo[4] = {0.5f, -1.0f, -0.5f, 0.2f}, hi[4] = {1.5f, 1.0f, 0.5f, 2.0f};
-  for (int i = 0; i < 4; i++) {
-    char name[64];
-    snprintf(name, sizeof name, "%s%s", prefix, what[i]);
-    init_random(b, name, 1, &c, seed + (unsigned)i, lo[i], hi[i]);
-  }
-}
-
 static seam_model *load(tb_model *b, int optimize) {
   seam_model_options o;
   seam_model_options_default(&o);
@@ -127,7 +116,7 @@ static tb_model *conv_model(bool bias, bool bn, const char *act) {
   tb_attr_ints(b, conv, "pads", 4, pads);
   const char *last = "c";
   if (bn) {
-    init_bn(b, "bn", 4, 3);
+    tb_init_bn(b, "bn", 4, 3);
     Onnx__NodeProto *n = tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "n");
     tb_attr_float(b, n, "epsilon", 1e-3f);
     last = "n";
@@ -201,7 +190,7 @@ static void test_conv_transpose_bn(void) {
   Onnx__NodeProto *ct = tb_node(b, "ConvTranspose", "deconv", "X,W,B", "c");
   tb_attr_ints(b, ct, "strides", 2, strides);
   tb_attr_int(b, ct, "group", 3);
-  init_bn(b, "bn", 6, 13);
+  tb_init_bn(b, "bn", 6, 13);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "Y");
   tb_output(b, "Y");
   int before, after;
@@ -239,7 +228,7 @@ static void test_gemm(void) {
     tb_attr_int(b, g, "transB", tb);
     tb_attr_float(b, g, "alpha", 0.75f);
     tb_attr_float(b, g, "beta", 0.5f);
-    init_bn(b, "bn", 4, 25);
+    tb_init_bn(b, "bn", 4, 25);
     tb_node(b, "BatchNormalization", "bn", "g,bn_scale,bn_bias,bn_mean,bn_var", "n");
     tb_node(b, "Relu", "relu", "n", "Y");
     tb_output(b, "Y");
@@ -373,7 +362,7 @@ static void test_shared_output_not_fused(void) {
   const int64_t wd[4] = {4, 3, 3, 3};
   init_random(b, "W", 4, wd, 51, -1.0f, 1.0f);
   tb_node(b, "Conv", "conv", "X,W", "c");
-  init_bn(b, "bn", 4, 52);
+  tb_init_bn(b, "bn", 4, 52);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "n");
   tb_node(b, "Relu", "relu", "c", "r");
   tb_node(b, "Add", "add", "n,r", "Y");
@@ -411,7 +400,7 @@ static void test_graph_output_not_fused(void) {
   tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, img);
   init_random(b, "W", 4, wd, 62, -1.0f, 1.0f);
   tb_node(b, "Conv", "conv", "X,W", "c");
-  init_bn(b, "bn", 4, 63);
+  tb_init_bn(b, "bn", 4, 63);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "Y");
   tb_output(b, "Y");
   tb_output(b, "c");
@@ -519,7 +508,7 @@ static tb_model *fused_chain(void) {
   const int64_t wd[4] = {4, 3, 3, 3}, w2[4] = {4, 4, 1, 1}, pads[4] = {1, 1, 1, 1};
   init_random(b, "W", 4, wd, 71, -1.0f, 1.0f);
   tb_attr_ints(b, tb_node(b, "Conv", "conv", "X,W", "c"), "pads", 4, pads);
-  init_bn(b, "bn", 4, 72);
+  tb_init_bn(b, "bn", 4, 72);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "n");
   tb_node(b, "Relu", "relu", "n", "r");
   tb_node(b, "Identity", "id", "r", "i");
