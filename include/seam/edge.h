@@ -50,7 +50,11 @@ typedef struct seam_edge_config {
   const char *model_name;
   /* NULL or "local": everything on the device; "cloud": send the graph
    * inputs; otherwise a comma-separated list of tensor names (a cut, as
-   * listed by `seam cuts`). */
+   * listed by `seam cuts`). Any tensor of the ONNX file may be named, also
+   * one graph optimization would remove (a Conv output before its fused
+   * Relu): the session loads the model with the cut's tensors kept
+   * (seam_model_options.keep_tensors), and the worker serves such a cut with
+   * a variant of the model that keeps them too. */
   const char *cut;
   int deadline_ms;        /* per inference, from the call; 0 = none */
   seam_edge_codec codec;
@@ -121,10 +125,10 @@ typedef struct seam_edge_timing {
 
 typedef struct seam_edge_session seam_edge_session;
 
-/* Loads the model, checks the cut against it and opens the channel (which
- * connects lazily, at the first inference). NULL with err filled on failure;
- * a cut naming a tensor the model does not have is SEAM_ERR_NOT_FOUND naming
- * that tensor. */
+/* Loads the model (with the cut's tensors kept), checks the cut against it
+ * and opens the channel (which connects lazily, at the first inference).
+ * NULL with err filled on failure; a cut naming a tensor the model file does
+ * not have is SEAM_ERR_NOT_FOUND naming that tensor. */
 SEAM_API seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err);
 
 /* Runs one inference. names[i] names inputs[i] (names == NULL: the model's
