@@ -5,7 +5,9 @@
  * a request that does not parse, an unknown or failed model, a wrong
  * SHA-256, a passed deadline (the earlier of the call's and budget_ms), an
  * unknown reply encoding, no inputs; names (inputs and wanted: tensors of
- * the model, not constants, none twice, at most SEAM_CLOUD_MAX_NAMES);
+ * the model file, not constants, none twice, at most SEAM_CLOUD_MAX_NAMES;
+ * tensors the served graph's optimization removed are served by a variant
+ * that keeps them, within the bounds of cloud/cut_variants.h);
  * each input's decoded size (tensor limit), their sum (request limit) and
  * the batch limit. What passes becomes a job on the model's queue; its
  * thread decodes, runs within the request's memory and the reply's size
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cloud/cut_variants.h"
 #include "cloud/service.h"
 #include "common/clock.h"
 #include "protocol/codec.h"
@@ -29,6 +32,7 @@ typedef struct infer_job {
   seam_cloud_job base; /* first */
   const seam_cloud_service *svc;
   const seam_cloud_model *model;
+  seam_cloud_variant *variant; /* NULL: the served model has every tensor named */
   Seam__V1__InferRequest *rq;
   const char *method;
   int64_t received_ns;
@@ -177,8 +181,12 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
                              : 1;
   run.max_output_bytes = max_reply_tensor_bytes(svc, rq->reply_encoding);
   run.computed_only = 1;
+  /* A request naming removed tensors runs on the variant that keeps them,
+   * loaded here the first time (its load counts as compute). */
+  const seam_model *model = j->model->model;
+  if (j->variant && !(model = seam_cloud_variant_model(svc->variants, j->variant, j->model, r))) goto reply;
   seam_error err;
-  seam_status st = seam_model_run_with(j->model->model, n_in, input_names, (const seam_tensor *const *)inputs,
+  seam_status st = seam_model_run_with(model, n_in, input_names, (const seam_tensor *const *)inputs,
                                        n_out, rq->n_wanted ? (const char *const *)rq->wanted : NULL, outputs,
                                        &run, &err);
   int64_t t2 = seam_clock_ns();
@@ -196,7 +204,7 @@ static void run_infer(infer_job *j, seam_grpc_response *r) {
     const char *name = rq->n_wanted ? rq->wanted[i] : NULL;
     seam_value_info info;
     if (!name) {
-      seam_model_output_info(j->model->model, i, &info);
+      seam_model_output_info(model, i, &info);
       name = info.name;
     }
     seam_codec_options opt;
@@ -248,7 +256,8 @@ static void finish_job(seam_cloud_job *base, int code, const char *message) {
 /* The admission checks that need the model (see the top of the file);
  * the sum of the decoded input sizes goes to *input_bytes. */
 static bool admit(const seam_cloud_service *svc, const seam_cloud_model *m,
-                  const Seam__V1__InferRequest *rq, size_t *input_bytes, seam_grpc_response *r) {
+                  const Seam__V1__InferRequest *rq, size_t *input_bytes, seam_cloud_variant **variant,
+                  seam_grpc_response *r) {
   if (rq->reply_encoding != SEAM__V1__ENCODING__ENCODING_RAW &&
       rq->reply_encoding != SEAM__V1__ENCODING__ENCODING_F16 &&
       rq->reply_encoding != SEAM__V1__ENCODING__ENCODING_INT8) {
@@ -295,13 +304,9 @@ static bool admit(const seam_cloud_service *svc, const seam_cloud_model *m,
                           (unsigned long long)total, svc->limits.max_request_bytes);
     return false;
   }
-  seam_error err;
-  if (seam_model_check_names(m->model, rq->n_inputs, names, "input", &err) != SEAM_OK ||
-      seam_model_check_names(m->model, rq->n_wanted, (const char *const *)rq->wanted, "wanted", &err) !=
-          SEAM_OK) {
-    seam_cloud_set_status(r, seam_rpc_code_from_status(err.status), "model '%s': %s", m->name, err.message);
+  if (!seam_cloud_variant_admit(svc->variants, m, rq->n_inputs, names, rq->n_wanted,
+                                (const char *const *)rq->wanted, variant, r))
     return false;
-  }
   *input_bytes = (size_t)total;
   return true;
 }
@@ -311,6 +316,7 @@ void seam_cloud_handle_infer(const seam_cloud_service *svc, const seam_grpc_requ
   Seam__V1__InferRequest *rq = seam__v1__infer_request__unpack(NULL, req->size, req->data);
   const seam_cloud_model *m = NULL;
   size_t input_bytes = 0;
+  seam_cloud_variant *variant = NULL;
   if (!rq) {
     seam_cloud_set_status(r, SEAM_RPC_INVALID_ARGUMENT, "the request is not a valid seam.v1.InferRequest");
     goto refuse;
@@ -335,7 +341,7 @@ void seam_cloud_handle_infer(const seam_cloud_service *svc, const seam_grpc_requ
                             rq->budget_ms);
     goto refuse;
   }
-  if (!admit(svc, m, rq, &input_bytes, r)) goto refuse;
+  if (!admit(svc, m, rq, &input_bytes, &variant, r)) goto refuse;
   infer_job *j = calloc(1, sizeof *j);
   seam_grpc_pending *pending = j ? seam_grpc_defer(req) : NULL;
   if (!pending) {
@@ -344,7 +350,7 @@ void seam_cloud_handle_infer(const seam_cloud_service *svc, const seam_grpc_requ
     goto refuse;
   }
   *j = (infer_job){.base = {.fn = finish_job, .pending = pending, .deadline_ns = deadline, .bytes = req->size},
-                   .svc = svc, .model = m, .rq = rq, .method = method, .received_ns = req->received_ns,
+                   .svc = svc, .model = m, .variant = variant, .rq = rq, .method = method, .received_ns = req->received_ns,
                    .input_bytes = input_bytes};
   seam_cloud_scheduler_submit(svc->scheduler, seam_cloud_model_index(svc, m), &j->base);
   return;

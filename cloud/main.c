@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cloud/cut_variants.h"
 #include "cloud/profile_service.h"
 #include "cloud/repository.h"
 #include "cloud/scheduler.h"
@@ -47,7 +48,7 @@ typedef struct settings {
   long threads, parallel_runs, model_threads, max_message_mb, stream_window, debug_delay_ms;
   long max_batch, max_request_mb, plan_cache_mb, queue_depth, max_queued_mb, max_echo_kb,
       profile_timeout_ms, max_connections, handshake_timeout_ms, idle_timeout_ms, max_unsent_mb,
-      max_transport_mb;
+      max_transport_mb, max_cut_variants;
 } settings;
 
 typedef struct option_def {
@@ -99,6 +100,10 @@ static const option_def options[] = {
     OPT("--max-transport-mb", 16, 1 << 20, 1024, max_transport_mb,
         "gRPC's buffers of all connections, MiB (default 1024); under its pressure\n"
         "                        gRPC shrinks windows and refuses new calls"),
+    OPT("--max-cut-variants", 0, SEAM_CLOUD_CUT_VARIANTS_MAX, SEAM_CLOUD_CUT_VARIANTS_DEFAULT, max_cut_variants,
+        "variants of one model loaded to serve cuts at tensors graph\n"
+        "                        optimization removed (default 4; 0: none); a request\n"
+        "                        needing one more is refused with FAILED_PRECONDITION"),
     /* Makes every Infer wait as if it had queued, so that deadline handling
      * can be tested deterministically. */
     OPT("--debug-delay-ms", 0, 60000, 0, debug_delay_ms, NULL),
@@ -249,8 +254,9 @@ int main(int argc, char **argv) {
   size_t max_message = (size_t)set.max_message_mb << 20;
   seam_cloud_queue_config *queues = calloc(repo.n_models + 1, sizeof *queues);
   seam_cloud_profiler *profiler = seam_cloud_profiler_create();
+  seam_cloud_variants *variants = seam_cloud_variants_create(&repo, (int)set.max_cut_variants, stderr);
   seam_cloud_scheduler *scheduler = NULL;
-  if (queues && profiler) {
+  if (queues && profiler && variants) {
     seam_cloud_queue_layout(&repo, (int)set.parallel_runs, (int)set.queue_depth, (size_t)set.max_queued_mb << 20,
                             queues);
     scheduler = seam_cloud_scheduler_start(queues, repo.n_models + 1);
@@ -258,6 +264,7 @@ int main(int argc, char **argv) {
   free(queues);
   if (!scheduler) {
     fprintf(stderr, "seam-cloud: out of memory or threads starting the compute queues\n");
+    seam_cloud_variants_free(variants);
     seam_cloud_profiler_free(profiler);
     seam_cloud_repo_free(&repo);
     return 1;
@@ -274,7 +281,8 @@ int main(int argc, char **argv) {
       .log = stderr,
       .debug_delay_ms = (int)set.debug_delay_ms,
       .profiler = profiler,
-      .scheduler = scheduler};
+      .scheduler = scheduler,
+      .variants = variants};
   seam_grpc_server_config cfg = {.listen = listen,
                                  .methods = seam_cloud_methods,
                                  .n_methods = seam_cloud_method_count,
@@ -296,6 +304,7 @@ int main(int argc, char **argv) {
   if (!server) {
     fprintf(stderr, "seam-cloud: %s\n", err.message);
     seam_cloud_scheduler_free(scheduler);
+    seam_cloud_variants_free(variants);
     seam_cloud_profiler_free(profiler);
     seam_cloud_repo_free(&repo);
     return 1;
@@ -310,16 +319,17 @@ int main(int argc, char **argv) {
   fprintf(stderr,
           "seam-cloud event=started listen=%.*s:%d models=%zu failed_models=%zu threads=%ld parallel_runs=%ld "
           "model_threads=%ld max_message_bytes=%zu max_request_bytes=%zu max_batch=%ld queue_depth=%ld "
-          "max_connections=%ld fd_limit=%d connection_guard=%d\n",
+          "max_connections=%ld max_cut_variants=%ld fd_limit=%d connection_guard=%d\n",
           host_len, listen, port, repo.n_loaded, repo.n_models - repo.n_loaded, set.threads, set.parallel_runs,
           set.model_threads, max_message, svc.limits.max_request_bytes, set.max_batch, set.queue_depth,
-          set.max_connections, stats.fd_limit, stats.guard_active);
+          set.max_connections, set.max_cut_variants, stats.fd_limit, stats.guard_active);
 
   int sig = wait_for_signal();
   fprintf(stderr, "seam-cloud event=stopping signal=%d\n", sig);
   seam_cloud_scheduler_drain(scheduler); /* queued requests: UNAVAILABLE; running ones go on */
   bool grpc_released = seam_grpc_server_stop(server, DRAIN_MS);
   seam_cloud_scheduler_free(scheduler);
+  seam_cloud_variants_free(variants);
   seam_cloud_profiler_free(profiler);
   seam_cloud_repo_free(&repo);
   close(signal_pipe[0]);

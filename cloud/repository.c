@@ -69,6 +69,37 @@ static int by_name(const void *a, const void *b) {
   return strcmp(((const seam_cloud_model *)a)->name, ((const seam_cloud_model *)b)->name);
 }
 
+/* The folder holding path, where its external data resolves. */
+static void dir_of(const char *path, char *dir, size_t size) {
+  snprintf(dir, size, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+}
+
+seam_model *seam_cloud_repo_reload(const seam_cloud_model *m, const seam_model_options *options, seam_error *err) {
+  uint8_t *bytes = NULL, sha[32];
+  size_t size = 0;
+  unsigned int md_len = 0;
+  if (!m->path) {
+    seam_fail(err, SEAM_ERR_IO, "model '%s' has no file", m->name);
+    return NULL;
+  }
+  if (read_file(m->path, &bytes, &size, err) != SEAM_OK) return NULL;
+  if (!EVP_Digest(bytes, size, sha, &md_len, EVP_sha256(), NULL) || md_len != 32 ||
+      memcmp(sha, m->sha256, 32) != 0) {
+    free(bytes);
+    seam_fail(err, SEAM_ERR_IO,
+              "%s is no longer the file this worker loaded (SHA-256 %s); restart the worker to serve the "
+              "new file", m->path, m->sha256_hex);
+    return NULL;
+  }
+  char file_dir[PATH_MAX];
+  dir_of(m->path, file_dir, sizeof file_dir);
+  seam_model *model = seam_model_load_memory_with(bytes, size, file_dir, options, err);
+  free(bytes);
+  return model;
+}
+
 /* Loads DIR/<name> into m (whose name is set). On failure m keeps no model
  * and err says why. */
 static seam_status load_one(const char *dir, const seam_model_options *options, seam_cloud_model *m,
@@ -91,9 +122,7 @@ static seam_status load_one(const char *dir, const seam_model_options *options, 
   /* Hash and load the same bytes, so the identity is the file actually served.
    * External data resolves next to the file (inside its version folder). */
   char file_dir[PATH_MAX];
-  snprintf(file_dir, sizeof file_dir, "%s", path);
-  char *slash = strrchr(file_dir, '/');
-  if (slash) *slash = '\0';
+  dir_of(path, file_dir, sizeof file_dir);
   seam_error lerr;
   m->model = seam_model_load_memory_with(bytes, size, file_dir, options, &lerr);
   free(bytes);

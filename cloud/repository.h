@@ -48,6 +48,13 @@ seam_status seam_cloud_repo_load(const char *dir, const seam_model_options *opti
 /* The entry under name (check ->model: NULL for a failed one), or NULL. */
 const seam_cloud_model *seam_cloud_repo_find(const seam_cloud_repo *repo, const char *name);
 
+/* Loads the model m serves once more, with other options (a variant that
+ * keeps other tensors, cloud/cut_variants.h), from its file, whose bytes
+ * must still hash to m->sha256: a variant is the same model file. NULL with
+ * err on failure; SEAM_ERR_IO when the file cannot be read or no longer is
+ * the one served. */
+seam_model *seam_cloud_repo_reload(const seam_cloud_model *m, const seam_model_options *options, seam_error *err);
+
 /* Frees every model; accepts NULL and an empty repo. */
 void seam_cloud_repo_free(seam_cloud_repo *repo);
 

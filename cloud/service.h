@@ -25,6 +25,7 @@
 #include "protocol/grpc_server.h"
 
 typedef struct seam_cloud_profiler seam_cloud_profiler;
+typedef struct seam_cloud_variants seam_cloud_variants;
 
 typedef struct seam_cloud_limits {
   size_t max_message_bytes;  /* the transport's limit, also caps replies */
@@ -47,6 +48,10 @@ typedef struct seam_cloud_service {
   /* Queue i runs the model repo->models[i] (failed entries have a queue
    * that is never used); queue repo->n_models runs Profile. */
   seam_cloud_scheduler *scheduler;
+  /* Variants of the models that keep tensors optimization removed, for
+   * requests that name them (cloud/cut_variants.h); NULL: none, such
+   * requests are refused. */
+  seam_cloud_variants *variants;
 } seam_cloud_service;
 
 /* The queue of the Profile jobs. */

@@ -22,6 +22,7 @@
 #include "edge/cut_wire.h"
 #include "common/hex.h"
 #include "common/sha256.h"
+#include "edge/keep_cut.h"
 #include "edge/model_id.h"
 #include "edge/policy.h"
 #include "edge/prober.h"
@@ -157,7 +158,9 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     goto bad;
   }
   opts.num_threads = cfg->threads;
-  if (!(s->model = seam_model_load_with(cfg->model_path, &opts, err))) goto bad;
+  /* A fixed cut's tensors stay addressable through graph optimization; an
+   * "auto" plan names only tensors of the optimized graph. */
+  if (!(s->model = edge_keep_cut_load(cfg->model_path, is_auto(cfg->cut) ? NULL : cfg->cut, &opts, err))) goto bad;
   if (!seam_sha256_file(cfg->model_path, s->sha256)) {
     seam_fail(err, SEAM_ERR_IO, "cannot hash the model file '%s'", cfg->model_path);
     goto bad;

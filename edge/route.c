@@ -28,14 +28,11 @@ static seam_status not_a_tensor(const seam_graph *g, const char *name, seam_erro
   if (v >= 0)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "cut tensor '%s' is a constant of the model, not a cut", name);
   const seam_removed_value *r = seam_graph_find_removed(g, name);
-  if (r && r->same_as)
-    return seam_fail(err, SEAM_ERR_NOT_FOUND, "cut tensor '%s' does not exist in the loaded model (%s); cut at '%s' instead",
-                     name, r->reason ? r->reason : "removed by graph optimization", r->same_as);
-  if (r)
-    return seam_fail(err, SEAM_ERR_NOT_FOUND,
-                     "cut tensor '%s' does not exist in the loaded model (%s), and no other tensor holds its "
-                     "values: cut at the node's output instead (list the candidates with `seam cuts`)",
-                     name, r->reason ? r->reason : "removed by graph optimization");
+  if (r) {
+    char why[SEAM_ERROR_MESSAGE_SIZE];
+    seam_graph_explain_removed(g, r, why, sizeof why);
+    return seam_fail(err, SEAM_ERR_NOT_FOUND, "cut tensor '%s' does not exist in the loaded model: %s", name, why);
+  }
   return seam_fail(err, SEAM_ERR_NOT_FOUND,
                    "cut tensor '%s' is not a tensor of the model (list the candidates with `seam cuts`)", name);
 }

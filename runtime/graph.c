@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 int seam_graph_find_value(const seam_graph *g, const char *name) {
@@ -41,6 +42,7 @@ void seam_graph_free(seam_graph *g) {
   for (int i = 0; i < g->n_removed; i++) {
     free(g->removed[i].name);
     free(g->removed[i].same_as);
+    free(g->removed[i].instead);
     free(g->removed[i].reason);
   }
   free(g->removed);
@@ -99,6 +101,45 @@ const seam_removed_value *seam_graph_find_removed(const seam_graph *g, const cha
   for (int i = 0; i < g->n_removed; i++)
     if (strcmp(g->removed[i].name, name) == 0) return &g->removed[i];
   return NULL;
+}
+
+const char *seam_graph_removed_instead(const seam_graph *g, const seam_removed_value *r, bool *same_value) {
+  bool same = true;
+  /* Each hop goes to a name a later pass wrote, so chains are short; the
+   * bound only guards against a cycle. */
+  for (int hops = 0; r && hops < 64; hops++) {
+    const char *next = r->same_as;
+    if (!next) {
+      next = r->instead;
+      same = false;
+    }
+    if (!next) break;
+    if (seam_graph_find_value(g, next) >= 0) {
+      if (same_value) *same_value = same;
+      return next;
+    }
+    r = seam_graph_find_removed(g, next);
+  }
+  if (same_value) *same_value = false;
+  return NULL;
+}
+
+void seam_graph_explain_removed(const seam_graph *g, const seam_removed_value *r, char *buf, size_t size) {
+  bool same = false;
+  const char *other = seam_graph_removed_instead(g, r, &same);
+  if (other && same)
+    snprintf(buf, size, "graph optimization removed it (%s); name '%s' instead, which holds the same values",
+             r->reason, other);
+  else if (other)
+    snprintf(buf, size,
+             "graph optimization removed it (%s); cut at '%s' instead, or keep it at load "
+             "(seam_model_options.keep_tensors, or optimize = 0)",
+             r->reason, other);
+  else
+    snprintf(buf, size,
+             "graph optimization removed it (%s) and no tensor holds it now; keep it at load "
+             "(seam_model_options.keep_tensors, or optimize = 0)",
+             r->reason);
 }
 
 void seam_activation_apply(const seam_activation *act, seam_tensor *t) {

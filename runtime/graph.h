@@ -4,6 +4,7 @@
 #define SEAM_RUNTIME_GRAPH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "runtime/tensor.h"
@@ -77,13 +78,19 @@ typedef struct seam_node {
 } seam_node;
 
 /* A tensor name that graph optimization removed. When its value lives on
- * under another name (Identity, Dropout, a BatchNormalization folded into
- * its Conv), same_as names it; otherwise (the pre-activation output of a
- * Conv whose activation was fused) same_as is NULL and the tensor cannot be
- * named as a cut. */
+ * under another name (Identity, Dropout), same_as names it; otherwise (a
+ * Conv output before its folded BatchNormalization or fused activation)
+ * same_as is NULL and the tensor cannot be named in this graph (a model
+ * loaded with keep_tensors naming it has it). instead names the tensor that
+ * now holds what it was computed into (the fused node's output), or, for
+ * the dequantized input of a fused QDQ node, the int8 tensor it came from;
+ * NULL when there is none (an unused Dropout mask, a weight). Either name
+ * may itself have been removed by a later pass:
+ * seam_graph_removed_instead follows them. */
 typedef struct seam_removed_value {
   char *name;
   char *same_as;
+  char *instead;
   char *reason;
 } seam_removed_value;
 
@@ -105,6 +112,14 @@ typedef struct seam_graph {
 int seam_graph_find_value(const seam_graph *g, const char *name);
 /* The removal record for a name optimization removed, or NULL. */
 const seam_removed_value *seam_graph_find_removed(const seam_graph *g, const char *name);
+/* The tensor of g to name instead of the removed r: same_as, else instead,
+ * followed through later removals to a value g has; NULL when there is
+ * none. *same_value (may be NULL) is set when it holds r's very value (an
+ * alias all the way), not what r was computed into. */
+const char *seam_graph_removed_instead(const seam_graph *g, const seam_removed_value *r, bool *same_value);
+/* Writes why r's tensor is not in g and what to do (name instead, or keep
+ * it at load), as one clause for a message that has named the tensor. */
+void seam_graph_explain_removed(const seam_graph *g, const seam_removed_value *r, char *buf, size_t size);
 /* Applies an activation in place to a float32 tensor, or a clamp to an
  * int8/uint8 tensor (bounds in output units); other dtypes are left alone. */
 void seam_activation_apply(const seam_activation *act, seam_tensor *t);

@@ -8,6 +8,7 @@
 #include "runtime/executor.h"
 #include "runtime/fold.h"
 #include "runtime/model.h"
+#include "runtime/name_map.h"
 #include "runtime/onnx_import.h"
 #include "runtime/onnx_tensor.h"
 #include "runtime/optimize.h"
@@ -25,6 +26,27 @@ SEAM_API void seam_model_options_default(seam_model_options *o) {
 SEAM_API seam_model *seam_model_load_memory(const void *bytes, size_t size, const char *base_dir,
                                             seam_error *err) {
   return seam_model_load_memory_with(bytes, size, base_dir, NULL, err);
+}
+
+/* Every kept name must be a tensor of the file, as imported (before
+ * folding drops constants nothing reads). */
+static seam_status check_keep(const seam_graph *g, const seam_keep *keep, seam_error *err) {
+  if (keep->n == 0) return SEAM_OK;
+  if (!keep->names) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "keep_tensors is NULL with n_keep_tensors %zu",
+                                     keep->n);
+  seam_name_map index = {0};
+  seam_status st = SEAM_OK;
+  for (int v = 0; st == SEAM_OK && v < g->n_values; v++)
+    if (!seam_name_map_put(&index, g->values[v].name, v)) st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  for (size_t i = 0; st == SEAM_OK && i < keep->n; i++) {
+    if (!keep->names[i])
+      st = seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "keep_tensors[%zu] is NULL", i);
+    else if (seam_name_map_get(&index, keep->names[i]) < 0)
+      st = seam_fail(err, SEAM_ERR_NOT_FOUND, "tensor '%s' (keep_tensors) is not a tensor of the model",
+                     keep->names[i]);
+  }
+  seam_name_map_clear(&index);
+  return st;
 }
 
 SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
@@ -52,14 +74,19 @@ SEAM_API seam_model *seam_model_load_memory_with(const void *bytes, size_t size,
     seam_model_free(m);
     return NULL;
   }
+  /* The kept names are the caller's, read during the load only. */
+  seam_keep keep = {m->options.keep_tensors, m->options.n_keep_tensors};
+  m->options.keep_tensors = NULL;
+  m->options.n_keep_tensors = 0;
   m->graph = seam_onnx_import(bytes, size, base_dir, err);
   /* With optimization on, DequantizeLinear nodes of constants (quantized
    * weights) stay until QDQ fusion has seen them; the ones it does not fuse
    * are folded afterwards. */
   bool opt = m->options.optimize != 0;
-  if (!m->graph || seam_fold_constants_except(m->graph, opt ? "DequantizeLinear" : NULL, err) != SEAM_OK ||
-      (opt && (seam_fuse_qdq(m->graph, err) != SEAM_OK || seam_fold_constants(m->graph, err) != SEAM_OK ||
-               seam_optimize_graph(m->graph, err) != SEAM_OK))) {
+  if (!m->graph || check_keep(m->graph, &keep, err) != SEAM_OK ||
+      seam_fold_constants_except(m->graph, opt ? "DequantizeLinear" : NULL, err) != SEAM_OK ||
+      (opt && (seam_fuse_qdq(m->graph, &keep, err) != SEAM_OK || seam_fold_constants(m->graph, err) != SEAM_OK ||
+               seam_optimize_graph(m->graph, &keep, err) != SEAM_OK))) {
     seam_model_free(m);
     return NULL;
   }
@@ -147,16 +174,22 @@ static seam_status check_given(const seam_value *v, const seam_tensor *t, seam_e
 /* The value a name refers to, following optimization's renames. */
 static seam_status resolve_name(const seam_graph *g, const char *name, int *value, seam_error *err) {
   if (!name) return seam_fail(err, SEAM_ERR_NOT_FOUND, "a tensor name is NULL");
+  const char *asked = name;
   for (int hops = 0; hops < 64; hops++) {
     if ((*value = seam_graph_find_value(g, name)) >= 0) return SEAM_OK;
     const seam_removed_value *r = seam_graph_find_removed(g, name);
     if (!r) break;
-    if (!r->same_as)
-      return seam_fail(err, SEAM_ERR_NOT_FOUND, "tensor '%s' was removed by graph optimization (%s); "
-                       "name another tensor or load with optimize = 0", name, r->reason);
+    if (!r->same_as) {
+      char why[SEAM_ERROR_MESSAGE_SIZE];
+      seam_graph_explain_removed(g, r, why, sizeof why);
+      if (r->name == asked || strcmp(r->name, asked) == 0)
+        return seam_fail(err, SEAM_ERR_NOT_FOUND, "tensor '%s': %s", asked, why);
+      return seam_fail(err, SEAM_ERR_NOT_FOUND, "tensor '%s' is '%s' under another name, and %s", asked, r->name,
+                       why);
+    }
     name = r->same_as;
   }
-  return seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'", name);
+  return seam_fail(err, SEAM_ERR_NOT_FOUND, "the model has no tensor named '%s'", asked);
 }
 
 SEAM_API void seam_run_options_default(seam_run_options *o) {

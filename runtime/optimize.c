@@ -20,7 +20,8 @@ typedef struct opt {
   seam_graph *g;
   bool *dead_node;  /* g->n_nodes entries (no pass adds nodes) */
   bool *dead_value; /* value_cap entries; grows with added constants */
-  bool *is_output;  /* value_cap entries: a graph output */
+  bool *stays;      /* value_cap entries: a graph output or a kept tensor
+                       (keep_tensors), which no pass removes */
   int value_cap;
   seam_name_map taken; /* every value name and removed name, for fresh names */
   seam_error *err;
@@ -36,15 +37,17 @@ static bool is_one_of(const seam_node *n, const char *const *ops) {
   return false;
 }
 
-static bool is_graph_output(const opt *o, int v) { return o->is_output[v]; }
+static bool must_stay(const opt *o, int v) { return o->stays[v]; }
 
 static seam_status no_memory(opt *o) {
   return seam_fail(o->err, SEAM_ERR_NO_MEMORY, "out of memory during graph optimization");
 }
 
-/* Appends a record for value v's name to g->removed. */
-__attribute__((format(printf, 4, 5))) static seam_status record_removed(opt *o, int v,
+/* Appends a record for value v's name to g->removed (seam_removed_value:
+ * same_as, or instead, or neither). */
+__attribute__((format(printf, 5, 6))) static seam_status record_removed(opt *o, int v,
                                                                        const char *same_as,
+                                                                       const char *instead,
                                                                        const char *fmt, ...) {
   seam_graph *g = o->g;
   char reason[512];
@@ -61,10 +64,13 @@ __attribute__((format(printf, 4, 5))) static seam_status record_removed(opt *o, 
   seam_removed_value *e = &g->removed[g->n_removed];
   e->name = strdup(g->values[v].name);
   e->same_as = same_as ? strdup(same_as) : NULL;
+  e->instead = instead ? strdup(instead) : NULL;
   e->reason = strdup(reason);
-  if (!e->name || (same_as && !e->same_as) || !e->reason || !seam_name_map_put(&o->taken, e->name, 0)) {
+  if (!e->name || (same_as && !e->same_as) || (instead && !e->instead) || !e->reason ||
+      !seam_name_map_put(&o->taken, e->name, 0)) {
     free(e->name);
     free(e->same_as);
+    free(e->instead);
     free(e->reason);
     return no_memory(o);
   }
@@ -118,14 +124,14 @@ static int add_constant(opt *o, const char *base, const char *suffix, seam_tenso
   for (int n = 2; !name_is_free(o, name); n++) snprintf(name, size, "%s%s_%d", base, suffix, n);
   if (g->n_values + 1 > o->value_cap) { /* value_cap is also the capacity of g->values */
     int cap = 2 * o->value_cap + 8;
-    bool *dead = realloc(o->dead_value, (size_t)cap), *out = dead ? realloc(o->is_output, (size_t)cap) : NULL;
+    bool *dead = realloc(o->dead_value, (size_t)cap), *out = dead ? realloc(o->stays, (size_t)cap) : NULL;
     if (dead) o->dead_value = dead;
-    if (out) o->is_output = out;
+    if (out) o->stays = out;
     seam_value *values = out ? realloc(g->values, sizeof *values * (size_t)cap) : NULL;
     if (!values) goto fail;
     g->values = values;
     memset(o->dead_value + o->value_cap, 0, (size_t)(cap - o->value_cap));
-    memset(o->is_output + o->value_cap, 0, (size_t)(cap - o->value_cap));
+    memset(o->stays + o->value_cap, 0, (size_t)(cap - o->value_cap));
     o->value_cap = cap;
   }
   if (!seam_name_map_put(&o->taken, name, 0)) goto fail;
@@ -164,7 +170,7 @@ static bool dropout_at_inference(const opt *o, const seam_node *n) {
   }
   if (n->n_outputs > 1 && n->outputs[1] >= 0) { /* the mask must be unused */
     int mask = n->outputs[1];
-    if (g->values[mask].n_consumers > 0 || is_graph_output(o, mask)) return false;
+    if (g->values[mask].n_consumers > 0 || must_stay(o, mask)) return false;
   }
   return true;
 }
@@ -187,13 +193,13 @@ static seam_status drop_passthrough(opt *o) {
     bool identity = is_op(n, "Identity");
     if (!identity && !(is_op(n, "Dropout") && dropout_at_inference(o, n))) continue;
     int x = n->inputs[0], y = n->outputs[0];
-    /* A graph output keeps its name, so its node stays. */
-    if (x < 0 || y < 0 || is_graph_output(o, y)) continue;
-    if ((st = record_removed(o, y, g->values[x].name, "%s '%s'",
+    /* A graph output or a kept tensor keeps its name, so its node stays. */
+    if (x < 0 || y < 0 || must_stay(o, y)) continue;
+    if ((st = record_removed(o, y, g->values[x].name, NULL, "%s '%s'",
                              identity ? "Identity" : "Dropout at inference", n->name)) != SEAM_OK)
       break;
     if (!identity && n->n_outputs > 1 && n->outputs[1] >= 0) {
-      if ((st = record_removed(o, n->outputs[1], NULL,
+      if ((st = record_removed(o, n->outputs[1], NULL, NULL,
                                "the mask of Dropout '%s', which is not run at inference",
                                n->name)) != SEAM_OK)
         break;
@@ -341,7 +347,7 @@ static seam_status fold_one_batch_norm(opt *o, int i, int p) {
   if (!new_w || !(new_b = fold_bias(pn, bias, &bn))) goto out;
 
   int x = pn->outputs[0], y = g->nodes[i].outputs[0];
-  if ((st = record_removed(o, x, NULL,
+  if ((st = record_removed(o, x, NULL, g->values[y].name,
                            "BatchNormalization '%s' was folded into %s '%s', which now produces '%s'",
                            g->nodes[i].name, pn->op_type, pn->name, g->values[y].name)) != SEAM_OK)
     goto out;
@@ -390,7 +396,7 @@ static seam_status fold_batch_norms(opt *o) {
     if (p < 0 || o->dead_node[p]) continue;
     const seam_node *pn = &g->nodes[p];
     if (!is_one_of(pn, hosts) || pn->n_outputs != 1 || pn->outputs[0] != x ||
-        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(o, x))
+        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || must_stay(o, x))
       continue;
     seam_status st = fold_one_batch_norm(o, i, p);
     if (st != SEAM_OK) return st;
@@ -409,7 +415,7 @@ static seam_status rewrite_hard_swish(opt *o) {
     if (o->dead_node[i] || !is_op(n, "Mul") || n->n_inputs != 2 || n->n_attrs != 0) continue;
     for (int slot = 0; slot < 2; slot++) {
       int h = n->inputs[slot], x = n->inputs[1 - slot];
-      if (h < 0 || x < 0 || g->values[h].n_consumers != 1 || is_graph_output(o, h)) continue;
+      if (h < 0 || x < 0 || g->values[h].n_consumers != 1 || must_stay(o, h)) continue;
       int hp = g->values[h].producer;
       if (hp < 0 || o->dead_node[hp]) continue;
       const seam_node *hs = &g->nodes[hp];
@@ -419,7 +425,7 @@ static seam_status rewrite_hard_swish(opt *o) {
         continue;
       char *op_type = strdup("HardSwish");
       if (!op_type) return no_memory(o);
-      seam_status st = record_removed(o, h, NULL,
+      seam_status st = record_removed(o, h, NULL, g->values[n->outputs[0]].name,
                                       "x * HardSigmoid(x) ('%s', '%s') became HardSwish '%s', "
                                       "which produces '%s'",
                                       hs->name, n->name, n->name, g->values[n->outputs[0]].name);
@@ -527,9 +533,9 @@ static seam_status fuse_activations(opt *o) {
     if (p < 0 || o->dead_node[p] || dt[x] != SEAM_DTYPE_FLOAT32) continue;
     seam_node *pn = &g->nodes[p];
     if (!is_one_of(pn, hosts) || pn->n_outputs < 1 || pn->outputs[0] != x ||
-        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || is_graph_output(o, x))
+        pn->act.kind != SEAM_ACT_NONE || g->values[x].n_consumers != 1 || must_stay(o, x))
       continue;
-    if ((st = record_removed(o, x, NULL,
+    if ((st = record_removed(o, x, NULL, g->values[y].name,
                              "activation '%s' ('%s') was fused into %s '%s', which now produces '%s'",
                              a->op_type, a->name, pn->op_type, pn->name, g->values[y].name)) != SEAM_OK)
       break;
@@ -608,7 +614,7 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
   const seam_node *qn = &g->nodes[qi];
   if (qn->n_outputs != 1 || qn->outputs[0] < 0 || !per_tensor_qparams(g, qn)) return SEAM_OK;
   int y_f = qn->inputs[0];
-  if (g->values[y_f].n_consumers != 1 || is_graph_output(o, y_f) || g->values[y_f].producer < 0) return SEAM_OK;
+  if (g->values[y_f].n_consumers != 1 || must_stay(o, y_f) || g->values[y_f].producer < 0) return SEAM_OK;
   int act_node = -1, host = g->values[y_f].producer, a_f = y_f;
   if (o->dead_node[host]) return SEAM_OK;
   seam_activation act = {.kind = SEAM_ACT_NONE, .min = -INFINITY, .max = INFINITY};
@@ -616,7 +622,7 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
     if (!activation_of(g, &g->nodes[host], &act) || act.kind != SEAM_ACT_CLAMP) return SEAM_OK;
     act_node = host;
     a_f = g->nodes[host].inputs[0];
-    if (a_f < 0 || g->values[a_f].n_consumers != 1 || is_graph_output(o, a_f)) return SEAM_OK;
+    if (a_f < 0 || g->values[a_f].n_consumers != 1 || must_stay(o, a_f)) return SEAM_OK;
     host = g->values[a_f].producer;
     if (host < 0 || o->dead_node[host]) return SEAM_OK;
   }
@@ -629,6 +635,10 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
   int dw = producer_of(o, h->inputs[1], "DequantizeLinear");
   int db = has_input(h, 2) ? producer_of(o, h->inputs[2], "DequantizeLinear") : -1;
   if (dx < 0 || dw < 0 || (conv && has_input(h, 2) && db < 0) || (!conv && h->n_inputs > 2)) return SEAM_OK;
+  /* The fused node reads the int8 tensors instead: a kept float input would
+   * no longer feed it, so a cut there could not compute the rest. */
+  for (int k = 0; k < h->n_inputs && k < 3; k++)
+    if (h->inputs[k] >= 0 && must_stay(o, h->inputs[k])) return SEAM_OK;
   const seam_node *nx = &g->nodes[dx], *nw = &g->nodes[dw];
   if (!per_tensor_qparams(g, nx) || const_value(g, nx->inputs[0])) return SEAM_OK;
   const seam_tensor *w = const_value(g, nw->inputs[0]);
@@ -679,9 +689,9 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
   int wanted[9] = {nx->inputs[0], nx->inputs[1], nx->inputs[2], nw->inputs[0], nw->inputs[1], zw,
                    qq->inputs[1], qq->inputs[2], db >= 0 ? g->nodes[db].inputs[0] : -1};
   seam_status st;
-  if ((st = record_removed(o, a_f, NULL, "quantized into %s '%s', which now produces '%s'", new_op, h->name,
+  if ((st = record_removed(o, a_f, NULL, g->values[y_q].name, "quantized into %s '%s', which now produces '%s'", new_op, h->name,
                            g->values[y_q].name)) != SEAM_OK ||
-      (a_f != y_f && (st = record_removed(o, y_f, NULL, "quantized into %s '%s', which now produces '%s'", new_op,
+      (a_f != y_f && (st = record_removed(o, y_f, NULL, g->values[y_q].name, "quantized into %s '%s', which now produces '%s'", new_op,
                                           h->name, g->values[y_q].name)) != SEAM_OK)) {
     free(op_type);
     free(inputs);
@@ -722,8 +732,12 @@ static seam_status fuse_one_qdq(opt *o, int qi) {
   for (int j = 0; j < 3; j++) {
     if (dqs[j] < 0 || o->dead_node[dqs[j]]) continue;
     int v = g->nodes[dqs[j]].outputs[0];
-    if (v < 0 || g->values[v].n_consumers > 0 || is_graph_output(o, v)) continue;
-    if ((st = record_removed(o, v, NULL, "quantized into %s '%s'", new_op, g->nodes[host].name)) != SEAM_OK)
+    if (v < 0 || g->values[v].n_consumers > 0 || must_stay(o, v)) continue;
+    /* The activation's dequantized input can be cut at its int8 tensor. */
+    int q = g->nodes[dqs[j]].inputs[0];
+    const char *instead = j == 0 && q >= 0 && !g->values[q].constant ? g->values[q].name : NULL;
+    if ((st = record_removed(o, v, NULL, instead, "quantized into %s '%s'", new_op, g->nodes[host].name)) !=
+        SEAM_OK)
       return st;
     kill_node(o, dqs[j]);
     kill_value(o, v);
@@ -809,17 +823,33 @@ static seam_status compact(opt *o) {
   return SEAM_OK;
 }
 
+/* Marks the kept tensors that g still has as staying; names g no longer
+ * has (constants folding dropped) are skipped. false when out of memory. */
+static bool mark_kept(opt *o, const seam_keep *keep) {
+  if (!keep || keep->n == 0) return true;
+  seam_name_map index = {0};
+  bool ok = true;
+  for (int v = 0; ok && v < o->g->n_values; v++) ok = seam_name_map_put(&index, o->g->values[v].name, v);
+  for (size_t i = 0; ok && i < keep->n; i++) {
+    int v = keep->names[i] ? seam_name_map_get(&index, keep->names[i]) : -1;
+    if (v >= 0) o->stays[v] = true;
+  }
+  seam_name_map_clear(&index);
+  return ok;
+}
+
 /* The bookkeeping every pass shares; false when out of memory. */
-static bool opt_init(opt *o, seam_graph *g, seam_error *err) {
+static bool opt_init(opt *o, seam_graph *g, const seam_keep *keep, seam_error *err) {
   memset(o, 0, sizeof *o);
   o->g = g;
   o->err = err;
   o->value_cap = g->n_values;
   o->dead_node = calloc((size_t)g->n_nodes + 1, 1);
   o->dead_value = calloc((size_t)o->value_cap + 1, 1);
-  o->is_output = calloc((size_t)o->value_cap + 1, 1);
-  if (!o->dead_node || !o->dead_value || !o->is_output) return false;
-  for (int i = 0; i < g->n_outputs; i++) o->is_output[g->outputs[i]] = true;
+  o->stays = calloc((size_t)o->value_cap + 1, 1);
+  if (!o->dead_node || !o->dead_value || !o->stays) return false;
+  for (int i = 0; i < g->n_outputs; i++) o->stays[g->outputs[i]] = true;
+  if (!mark_kept(o, keep)) return false;
   for (int v = 0; v < g->n_values; v++)
     if (!seam_name_map_put(&o->taken, g->values[v].name, 0)) return false;
   for (int i = 0; i < g->n_removed; i++)
@@ -830,15 +860,15 @@ static bool opt_init(opt *o, seam_graph *g, seam_error *err) {
 static void opt_free(opt *o) {
   free(o->dead_node);
   free(o->dead_value);
-  free(o->is_output);
+  free(o->stays);
   seam_name_map_clear(&o->taken);
 }
 
-seam_status seam_optimize_graph(seam_graph *g, seam_error *err) {
+seam_status seam_optimize_graph(seam_graph *g, const seam_keep *keep, seam_error *err) {
   if (!g) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "graph is NULL");
   opt o;
   seam_status st;
-  if (!opt_init(&o, g, err)) st = no_memory(&o);
+  if (!opt_init(&o, g, keep, err)) st = no_memory(&o);
   else if ((st = drop_passthrough(&o)) != SEAM_OK) {
   } else if ((st = fold_batch_norms(&o)) != SEAM_OK) {
   } else if ((st = rewrite_hard_swish(&o)) != SEAM_OK) {
@@ -851,11 +881,11 @@ seam_status seam_optimize_graph(seam_graph *g, seam_error *err) {
   return st;
 }
 
-seam_status seam_fuse_qdq(seam_graph *g, seam_error *err) {
+seam_status seam_fuse_qdq(seam_graph *g, const seam_keep *keep, seam_error *err) {
   if (!g) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "graph is NULL");
   opt o;
   seam_status st;
-  if (!opt_init(&o, g, err)) st = no_memory(&o);
+  if (!opt_init(&o, g, keep, err)) st = no_memory(&o);
   else if ((st = fuse_qdq(&o)) == SEAM_OK) {
     seam_name_map_clear(&o.taken);
     st = compact(&o);

@@ -4,6 +4,13 @@
 
 #include "runtime/graph.h"
 
+/* Tensors no pass may remove (seam_model_options.keep_tensors): names of
+ * tensors of the graph; names it does not have are ignored. */
+typedef struct seam_keep {
+  const char *const *names;
+  size_t n;
+} seam_keep;
+
 /* Rewrites a loaded, constant-folded graph so it computes the same outputs
  * with fewer nodes. Passes, in order:
  *   1. Identity, and Dropout at inference (mask unused), are dropped; their
@@ -20,10 +27,13 @@
  * Every removed tensor name is recorded in g->removed: with same_as when its
  * value lives on under another name (passes 1), with same_as NULL when it no
  * longer exists (the pre-BatchNormalization / pre-activation tensors), so it
- * can no longer be named as a cut. Graph outputs are never removed. Nodes
- * and values that go are freed; producers and consumer counts stay exact.
- * On failure (out of memory) the graph is still valid to free. */
-seam_status seam_optimize_graph(seam_graph *g, seam_error *err);
+ * can no longer be named as a cut; instead then names the tensor that holds
+ * what it was computed into. Graph outputs and the tensors keep names
+ * (NULL: none) are never removed: a rewrite that would remove one, or stop
+ * computing it, is skipped at that place, and only there. Nodes and values
+ * that go are freed; producers and consumer counts stay exact. On failure
+ * (out of memory) the graph is still valid to free. */
+seam_status seam_optimize_graph(seam_graph *g, const seam_keep *keep, seam_error *err);
 
 /* QDQ fusion, run before seam_optimize_graph on a graph folded with
  * DequantizeLinear kept (seam_fold_constants_except):
@@ -37,8 +47,11 @@ seam_status seam_optimize_graph(seam_graph *g, seam_error *err);
  * the Conv/MatMul output and the activation output read by nothing else
  * and not graph outputs. The Relu/Clip becomes a clamp in output units
  * (node->act), which is exact: rounding is monotonic. Input DequantizeLinear
- * nodes stay when something else still reads them. Removed names are
- * recorded in g->removed (same_as NULL). */
-seam_status seam_fuse_qdq(seam_graph *g, seam_error *err);
+ * nodes stay when something else still reads them, or when their output is
+ * kept. Removed names are recorded in g->removed (same_as NULL). A pattern
+ * whose float Conv/MatMul inputs, output or activation output is kept is
+ * left alone (the fused node would read the int8 tensors, so a cut at a
+ * kept float input could not compute it). */
+seam_status seam_fuse_qdq(seam_graph *g, const seam_keep *keep, seam_error *err);
 
 #endif

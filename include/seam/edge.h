@@ -51,7 +51,11 @@ typedef struct seam_edge_config {
   /* NULL or "local": everything on the device; "cloud": send the graph
    * inputs; "auto": chosen per request from the plan at plan_path (the
    * dynamic policy, below); otherwise a comma-separated list of tensor names
-   * (a cut, as listed by `seam cuts`). */
+   * (a cut, as listed by `seam cuts`). Any tensor of the ONNX file may be
+   * named, also one graph optimization would remove (a Conv output before
+   * its fused Relu): the session loads the model with the cut's tensors kept
+   * (seam_model_options.keep_tensors), and the worker serves such a cut with
+   * a variant of the model that keeps them too. */
   const char *cut;
   int deadline_ms;        /* per inference, from the call; 0 = none */
   seam_edge_codec codec;

@@ -49,6 +49,25 @@ typedef struct seam_model_options {
                               go first, and a run whose plan alone is larger
                               releases it when it ends. 0 = no bound beyond 8
                               plans per lane */
+  /* Tensors that must stay computed and addressable through graph
+   * optimization, so that they can be named as inputs, outputs or cuts:
+   * n_keep_tensors names of tensors of the file (graph inputs, node outputs,
+   * initializers). Wherever an optimization would remove a kept tensor,
+   * stop computing it, or make its readers read another tensor instead
+   * (fuse the activation that reads a kept Conv output, fold the
+   * BatchNormalization that reads it, drop the Identity or Dropout that
+   * writes it, fuse the QDQ pattern around or after it), that one place is
+   * left as it is; the rest of the graph is optimized as usual. So a run
+   * given kept tensors computes the rest of the graph from them. A kept tensor
+   * costs what computing it costs (the unfused activation, the unfolded
+   * BatchNormalization), and a run through it may differ from the fully
+   * optimized model's in float rounding (a folded BatchNormalization rounds
+   * differently). A name that is not a tensor of the file fails the load
+   * with SEAM_ERR_NOT_FOUND naming it; duplicates are allowed; constants
+   * are accepted and stay constants (they are not computed). The names are
+   * read during the load only. NULL / 0: none. */
+  const char *const *keep_tensors;
+  size_t n_keep_tensors;
 } seam_model_options;
 
 SEAM_API void seam_model_options_default(seam_model_options *options);
@@ -82,9 +101,11 @@ SEAM_API seam_status seam_model_output_info(const seam_model *model, size_t i,
  * input_names, running only the nodes needed in between. Inputs may be graph
  * inputs or any intermediate tensor (a cut); outputs may be graph outputs or
  * any intermediate tensor. A tensor that graph optimization merged into
- * another (Identity, folded BatchNormalization) can still be named; one it
- * removed outright (a Conv output whose activation was fused) is refused
- * with a message naming the tensor to use instead. With output_names == NULL, the graph outputs are
+ * another (Identity, Dropout) can still be named; one it removed outright (a
+ * Conv output whose activation was fused, or before its folded
+ * BatchNormalization) is refused with SEAM_ERR_NOT_FOUND and a message naming
+ * the tensor to use instead; load with keep_tensors naming it to run from or
+ * to it. With output_names == NULL, the graph outputs are
  * computed (n_outputs must then equal seam_model_output_count). outputs[i]
  * receives a new tensor the caller frees; on failure every outputs[i] is NULL. */
 SEAM_API seam_status seam_model_run(const seam_model *model, size_t n_inputs,

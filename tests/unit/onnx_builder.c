@@ -195,6 +195,16 @@ void tb_init_random(tb_model *m, const char *name, int rank, const int64_t *dims
   free(v);
 }
 
+void tb_init_bn(tb_model *m, const char *prefix, int64_t c, unsigned seed) {
+  const char *what[4] = {"_scale", "_bias", "_mean", "_var"};
+  const float lo[4] = {0.5f, -1.0f, -0.5f, 0.2f}, hi[4] = {1.5f, 1.0f, 0.5f, 2.0f};
+  for (int i = 0; i < 4; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", prefix, what[i]);
+    tb_init_random(m, name, 1, &c, seed + (unsigned)i, lo[i], hi[i]);
+  }
+}
+
 void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *values) {
   Onnx__TensorProto *t = new_tensor(m, name, SEAM_DTYPE_INT64, rank, dims);
   size_t n = count_of(rank, dims);

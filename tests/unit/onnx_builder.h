@@ -28,6 +28,9 @@ void tb_fill_random(float *x, size_t n, unsigned seed, float lo, float hi);
 /* A float32 initializer (raw data) of such values. */
 void tb_init_random(tb_model *m, const char *name, int rank, const int64_t *dims, unsigned seed, float lo,
                     float hi);
+/* BatchNormalization parameters <prefix>_scale, _bias, _mean and _var for c
+ * channels: deterministic values in ranges a trained layer could have. */
+void tb_init_bn(tb_model *m, const char *prefix, int64_t c, unsigned seed);
 void tb_init_i64(tb_model *m, const char *name, int rank, const int64_t *dims, const int64_t *values);
 /* An initializer of any fixed-size dtype (raw data; values in host order). */
 void tb_init_raw(tb_model *m, const char *name, seam_dtype dtype, int rank, const int64_t *dims,

@@ -23,17 +23,6 @@ static void init_scalar(tb_model *b, const char *name, float value) {
   tb_init_f32(b, name, 0, NULL, &value, TB_RAW, NULL);
 }
 
-/* BatchNormalization parameters <prefix>_scale/_bias/_mean/_var for c channels. */
-static void init_bn(tb_model *b, const char *prefix, int64_t c, unsigned seed) {
-  const char *what[4] = {"_scale", "_bias", "_mean", "_var"};
-  const float lo[4] = {0.5f, -1.0f, -0.5f, 0.2f}, hi[4] = {1.5f, 1.0f, 0.5f, 2.0f};
-  for (int i = 0; i < 4; i++) {
-    char name[64];
-    snprintf(name, sizeof name, "%s%s", prefix, what[i]);
-    init_random(b, name, 1, &c, seed + (unsigned)i, lo[i], hi[i]);
-  }
-}
-
 static seam_model *load(tb_model *b, int optimize) {
   seam_model_options o;
   seam_model_options_default(&o);
@@ -127,7 +116,7 @@ static tb_model *conv_model(bool bias, bool bn, const char *act) {
   tb_attr_ints(b, conv, "pads", 4, pads);
   const char *last = "c";
   if (bn) {
-    init_bn(b, "bn", 4, 3);
+    tb_init_bn(b, "bn", 4, 3);
     Onnx__NodeProto *n = tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "n");
     tb_attr_float(b, n, "epsilon", 1e-3f);
     last = "n";
@@ -201,7 +190,7 @@ static void test_conv_transpose_bn(void) {
   Onnx__NodeProto *ct = tb_node(b, "ConvTranspose", "deconv", "X,W,B", "c");
   tb_attr_ints(b, ct, "strides", 2, strides);
   tb_attr_int(b, ct, "group", 3);
-  init_bn(b, "bn", 6, 13);
+  tb_init_bn(b, "bn", 6, 13);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "Y");
   tb_output(b, "Y");
   int before, after;
@@ -239,7 +228,7 @@ static void test_gemm(void) {
     tb_attr_int(b, g, "transB", tb);
     tb_attr_float(b, g, "alpha", 0.75f);
     tb_attr_float(b, g, "beta", 0.5f);
-    init_bn(b, "bn", 4, 25);
+    tb_init_bn(b, "bn", 4, 25);
     tb_node(b, "BatchNormalization", "bn", "g,bn_scale,bn_bias,bn_mean,bn_var", "n");
     tb_node(b, "Relu", "relu", "n", "Y");
     tb_output(b, "Y");
@@ -373,7 +362,7 @@ static void test_shared_output_not_fused(void) {
   const int64_t wd[4] = {4, 3, 3, 3};
   init_random(b, "W", 4, wd, 51, -1.0f, 1.0f);
   tb_node(b, "Conv", "conv", "X,W", "c");
-  init_bn(b, "bn", 4, 52);
+  tb_init_bn(b, "bn", 4, 52);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "n");
   tb_node(b, "Relu", "relu", "c", "r");
   tb_node(b, "Add", "add", "n,r", "Y");
@@ -411,7 +400,7 @@ static void test_graph_output_not_fused(void) {
   tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, img);
   init_random(b, "W", 4, wd, 62, -1.0f, 1.0f);
   tb_node(b, "Conv", "conv", "X,W", "c");
-  init_bn(b, "bn", 4, 63);
+  tb_init_bn(b, "bn", 4, 63);
   tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "Y");
   tb_output(b, "Y");
   tb_output(b, "c");
@@ -500,6 +489,180 @@ static void test_name_resolution(void) {
   tb_free(b);
 }
 
+static seam_model *load_keeping(tb_model *b, size_t n, const char *const *keep, seam_error *err) {
+  seam_model_options o;
+  seam_model_options_default(&o);
+  o.keep_tensors = keep;
+  o.n_keep_tensors = n;
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  return seam_model_load_memory_with(bytes, size, NULL, &o, err);
+}
+
+/* X -> Conv -> c -> BatchNormalization -> n -> Relu -> r -> Identity -> i
+ *   -> Conv -> d -> Relu -> Y: every tensor but X and Y is removed when
+ *   optimized (c, n and d fused, i an alias of r). */
+static tb_model *fused_chain(void) {
+  tb_model *b = tb_new(13);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, img);
+  const int64_t wd[4] = {4, 3, 3, 3}, w2[4] = {4, 4, 1, 1}, pads[4] = {1, 1, 1, 1};
+  init_random(b, "W", 4, wd, 71, -1.0f, 1.0f);
+  tb_attr_ints(b, tb_node(b, "Conv", "conv", "X,W", "c"), "pads", 4, pads);
+  tb_init_bn(b, "bn", 4, 72);
+  tb_node(b, "BatchNormalization", "bn", "c,bn_scale,bn_bias,bn_mean,bn_var", "n");
+  tb_node(b, "Relu", "relu", "n", "r");
+  tb_node(b, "Identity", "id", "r", "i");
+  init_random(b, "W2", 4, w2, 73, -1.0f, 1.0f);
+  tb_node(b, "Conv", "conv2", "i,W2", "d");
+  tb_node(b, "Relu", "relu2", "d", "Y");
+  tb_output(b, "Y");
+  return b;
+}
+
+static void test_keep_tensors(void) {
+  tb_model *b = fused_chain();
+  seam_model *plain = load(b, 0), *opt = load(b, 1);
+  CU_ASSERT_FATAL(plain && opt);
+  CU_ASSERT_EQUAL(opt->graph->n_nodes, 2);
+  seam_tensor *x = random_tensor(4, img, 74);
+  const char *in_name = "X", *out_name = "Y";
+  seam_error err = {0};
+  const char *names[4] = {"c", "n", "r", "i"};
+  for (int k = 0; k < 4; k++) {
+    seam_model *m = load_keeping(b, 1, &names[k], &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    check_graph(m->graph);
+    /* Kept: a tensor of the graph, with the file's values. */
+    CU_ASSERT(seam_graph_find_value(m->graph, names[k]) >= 0);
+    CU_ASSERT_PTR_NULL(seam_graph_find_removed(m->graph, names[k]));
+    seam_tensor *want = NULL, *got = NULL, *ya = NULL, *yb = NULL;
+    CU_ASSERT_EQUAL_FATAL(seam_model_run(plain, 1, &in_name, (const seam_tensor *const *)&x, 1, &names[k], &want, &err), SEAM_OK);
+    CU_ASSERT_EQUAL_FATAL(seam_model_run(m, 1, &in_name, (const seam_tensor *const *)&x, 1, &names[k], &got, &err), SEAM_OK);
+    expect_close(want, got);
+    if (k < 2) { /* before the Relu: negative values, not the activation's */
+      float lo = 0;
+      for (size_t e = 0; e < seam_tensor_count(got); e++) lo = fminf(lo, ((const float *)seam_tensor_data_const(got))[e]);
+      CU_ASSERT(lo < 0);
+    }
+    /* And a cut: from it the rest of the graph gives the outputs. */
+    const seam_tensor *given = got;
+    CU_ASSERT_EQUAL(seam_model_run(m, 1, &names[k], &given, 1, &out_name, &yb, &err), SEAM_OK);
+    CU_ASSERT_EQUAL_FATAL(seam_model_run(plain, 1, &in_name, (const seam_tensor *const *)&x, 1, &out_name, &ya, &err), SEAM_OK);
+    expect_close(ya, yb);
+    /* Only the sites around it are left: the rest is still optimized. */
+    CU_ASSERT(m->graph->n_nodes < plain->graph->n_nodes);
+    seam_tensor_free(want);
+    seam_tensor_free(got);
+    seam_tensor_free(ya);
+    seam_tensor_free(yb);
+    seam_model_free(m);
+  }
+  /* Several at once, duplicates and a constant (it stays a constant). */
+  const char *several[5] = {"c", "d", "c", "W", "X"};
+  seam_model *m = load_keeping(b, 5, several, &err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  CU_ASSERT(seam_graph_find_value(m->graph, "c") >= 0 && seam_graph_find_value(m->graph, "d") >= 0);
+  seam_model_free(m);
+  /* A name that is no tensor of the file fails the load, naming it. */
+  const char *bad[2] = {"c", "no_such_tensor"};
+  CU_ASSERT_PTR_NULL(load_keeping(b, 2, bad, &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_NOT_FOUND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "'no_such_tensor'"));
+  CU_ASSERT_PTR_NULL(load_keeping(b, 1, NULL, &err));
+  CU_ASSERT_EQUAL(err.status, SEAM_ERR_INVALID_ARGUMENT);
+  /* With optimize = 0 the names are checked too. */
+  seam_model_options o;
+  seam_model_options_default(&o);
+  o.optimize = 0;
+  o.keep_tensors = bad;
+  o.n_keep_tensors = 2;
+  size_t size;
+  const void *bytes = tb_bytes(b, &size);
+  CU_ASSERT_PTR_NULL(seam_model_load_memory_with(bytes, size, NULL, &o, &err));
+
+  /* Unkept, the messages say what to name instead, and never '?'. */
+  const char *gone[4] = {"c", "n", "d", "i"}, *instead[4] = {"'r'", "'r'", "'Y'", "'Y'"};
+  for (int k = 0; k < 4; k++) {
+    seam_tensor *y = NULL;
+    CU_ASSERT_EQUAL(seam_model_run(opt, 1, &in_name, (const seam_tensor *const *)&x, 1, &gone[k], &y, &err),
+                    k == 3 ? SEAM_OK : SEAM_ERR_NOT_FOUND);
+    seam_tensor_free(y);
+    if (k == 3) continue; /* 'i' is 'r' under another name */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, instead[k]));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "keep_tensors"));
+    CU_ASSERT_PTR_NULL(strstr(err.message, "'?'"));
+  }
+  char why[SEAM_ERROR_MESSAGE_SIZE];
+  for (int r = 0; r < opt->graph->n_removed; r++) {
+    seam_graph_explain_removed(opt->graph, &opt->graph->removed[r], why, sizeof why);
+    CU_ASSERT_PTR_NULL(strstr(why, "'?'"));
+    CU_ASSERT(strstr(why, "instead") || strstr(why, "keep_tensors"));
+  }
+  seam_tensor_free(x);
+  seam_model_free(plain);
+  seam_model_free(opt);
+  tb_free(b);
+
+  /* An alias of a tensor that was removed later: the message follows both. */
+  b = tb_new(13);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, img);
+  const int64_t wd[4] = {4, 3, 1, 1};
+  init_random(b, "W", 4, wd, 75, -1.0f, 1.0f);
+  tb_node(b, "Conv", "conv", "X,W", "c");
+  tb_node(b, "Identity", "id", "c", "a");
+  tb_node(b, "Relu", "relu", "a", "Y");
+  tb_output(b, "Y");
+  opt = load(b, 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(opt);
+  CU_ASSERT_EQUAL(opt->graph->n_nodes, 1);
+  const seam_removed_value *r = seam_graph_find_removed(opt->graph, "a");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  bool same = true;
+  CU_ASSERT_STRING_EQUAL(seam_graph_removed_instead(opt->graph, r, &same), "Y");
+  CU_ASSERT_FALSE(same);
+  x = random_tensor(4, img, 76);
+  const char *alias = "a";
+  seam_tensor *y = NULL;
+  CU_ASSERT_EQUAL(seam_model_run(opt, 1, &in_name, (const seam_tensor *const *)&x, 1, &alias, &y, &err),
+                  SEAM_ERR_NOT_FOUND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "'a' is 'c' under another name"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "cut at 'Y' instead"));
+  seam_model_free(opt);
+  /* Kept, the Identity stays and 'a' is a cut. */
+  seam_model *m2 = load_keeping(b, 1, &alias, &err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m2);
+  CU_ASSERT(seam_graph_find_value(m2->graph, "a") >= 0);
+  CU_ASSERT_EQUAL(seam_model_run(m2, 1, &in_name, (const seam_tensor *const *)&x, 1, &alias, &y, &err), SEAM_OK);
+  seam_tensor_free(y);
+  seam_model_free(m2);
+  seam_tensor_free(x);
+  tb_free(b);
+}
+
+static void test_keep_mask_and_hard_swish(void) {
+  /* Kept Dropout mask and HardSigmoid output: their nodes stay. */
+  tb_model *b = tb_new(10);
+  tb_input(b, "X", SEAM_DTYPE_FLOAT32, 4, img);
+  tb_node(b, "Dropout", "drop", "X", "D,mask");
+  Onnx__NodeProto *hs = tb_node(b, "HardSigmoid", "hsig", "D", "h");
+  tb_attr_float(b, hs, "alpha", 1.0f / 6.0f);
+  tb_node(b, "Mul", "mul", "D,h", "Y");
+  tb_output(b, "Y");
+  seam_error err = {0};
+  seam_model *opt = load(b, 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(opt);
+  CU_ASSERT_EQUAL(opt->graph->n_nodes, 1);
+  seam_model_free(opt);
+  const char *keep[2] = {"mask", "h"};
+  seam_model *m = load_keeping(b, 2, keep, &err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  check_graph(m->graph);
+  CU_ASSERT_EQUAL(m->graph->n_nodes, 3);
+  CU_ASSERT(seam_graph_find_value(m->graph, "mask") >= 0 && seam_graph_find_value(m->graph, "h") >= 0);
+  seam_model_free(m);
+  tb_free(b);
+}
+
 void seam_register_tests(void) {
   static CU_TestInfo tests[] = {
       {"Conv + BatchNormalization (+ Relu)", test_conv_bn},
@@ -513,6 +676,8 @@ void seam_register_tests(void) {
       {"a graph output is not fused", test_graph_output_not_fused},
       {"an int32 Add keeps its Relu", test_integer_add_not_fused},
       {"removed names: aliases work, cut tensors are refused", test_name_resolution},
+      {"keep_tensors: kept tensors stay, as outputs and cuts; the messages", test_keep_tensors},
+      {"keep_tensors: a Dropout mask, a HardSigmoid output", test_keep_mask_and_hard_swish},
       CU_TEST_INFO_NULL,
   };
   SEAM_ADD_SUITE("optimize", tests);

@@ -514,8 +514,39 @@ static void test_fusion_conditions(void) {
   seam_tensor *y = run_named(m, x, "S", &err);
   CU_ASSERT_PTR_NOT_NULL(y);
   seam_tensor_free(y);
-  seam_tensor_free(x);
   seam_model_free(m);
+  tb_free(b);
+
+  /* Kept tensors (keep_tensors): conv1's float output keeps conv1 float;
+   * d1, the dequantized input of conv2, keeps conv2 float and still feeds
+   * it, so the rest computes from it; the others fuse. */
+  b = qdq_conv_model(1.0f, false);
+  const char *keep[2][1] = {{"c1"}, {"d1"}};
+  for (int k = 0; k < 2; k++) {
+    seam_model_options o;
+    seam_model_options_default(&o);
+    o.keep_tensors = keep[k];
+    o.n_keep_tensors = 1;
+    size_t size;
+    const void *bytes = tb_bytes(b, &size);
+    m = seam_model_load_memory_with(bytes, size, NULL, &o, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(count_op(m, "Conv"), 1);
+    CU_ASSERT_EQUAL(count_op(m, "QLinearConv"), 2);
+    seam_tensor *cut = run_named(m, x, keep[k][0], &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+    const char *out = "Y";
+    const seam_tensor *given = cut;
+    seam_tensor *from_cut = NULL, *whole = run_named(m, x, NULL, &err);
+    CU_ASSERT_EQUAL(seam_model_run(m, 1, keep[k], &given, 1, &out, &from_cut, &err), SEAM_OK);
+    CU_ASSERT(from_cut && whole && from_cut->count == whole->count &&
+              memcmp(from_cut->data, whole->data, (size_t)whole->count * sizeof(float)) == 0);
+    seam_tensor_free(from_cut);
+    seam_tensor_free(whole);
+    seam_tensor_free(cut);
+    seam_model_free(m);
+  }
+  seam_tensor_free(x);
   tb_free(b);
 }
 
