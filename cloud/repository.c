@@ -77,16 +77,14 @@ static void dir_of(const char *path, char *dir, size_t size) {
 }
 
 seam_model *seam_cloud_repo_reload(const seam_cloud_model *m, const seam_model_options *options, seam_error *err) {
-  uint8_t *bytes = NULL, sha[32];
+  uint8_t *bytes = NULL, sha[SEAM_SHA256_SIZE];
   size_t size = 0;
-  unsigned int md_len = 0;
   if (!m->path) {
     seam_fail(err, SEAM_ERR_IO, "model '%s' has no file", m->name);
     return NULL;
   }
-  if (read_file(m->path, &bytes, &size, err) != SEAM_OK) return NULL;
-  if (!EVP_Digest(bytes, size, sha, &md_len, EVP_sha256(), NULL) || md_len != 32 ||
-      memcmp(sha, m->sha256, 32) != 0) {
+  if (!(bytes = seam_read_file_max(m->path, "model file", MAX_MODEL_FILE_BYTES, &size, err))) return NULL;
+  if (!seam_sha256(bytes, size, sha) || memcmp(sha, m->sha256, SEAM_SHA256_SIZE) != 0) {
     free(bytes);
     seam_fail(err, SEAM_ERR_IO,
               "%s is no longer the file this worker loaded (SHA-256 %s); restart the worker to serve the "

@@ -29,6 +29,7 @@ struct edge_policy {
 };
 
 static double now_ms(void) { return (double)seam_clock_us() / 1e3; }
+static int64_t now_ms_int(void) { return seam_clock_us() / 1000; }
 
 edge_policy *edge_policy_create(part_plan *plan, seam_error *err) {
   edge_policy *p = calloc(1, sizeof *p);
@@ -77,38 +78,34 @@ static void explain(const part_link *l, const part_decision *d, char *why, size_
 void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out) {
   memset(out, 0, sizeof *out);
   pthread_mutex_lock(&p->lock);
-  double now = now_ms();
-  edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now);
   part_net_estimate e;
   part_netest_get(p->net, &e);
   part_link link;
   link_of(&e, &link);
-  part_cost cost;
-  if (v == EDGE_BREAKER_DENY && p->local >= 0) {
-    out->candidate = p->local;
-    part_plan_predict(p->plan, p->local, &link, &cost);
-    out->predicted_ms = cost.latency_ms;
-    snprintf(out->why, sizeof out->why, "breaker open: %d network failures in a row; probing in the background",
-             edge_breaker_failures(&p->breaker));
-    pthread_mutex_unlock(&p->lock);
-    return;
-  }
-  out->probe = v == EDGE_BREAKER_PROBE;
   part_decision d;
   part_plan_lookup(p->plan, &link, &d);
-  out->candidate = d.candidate;
+  part_cost cost, local;
   part_plan_predict(p->plan, d.candidate, &link, &cost);
+  part_plan_predict(p->plan, p->local, &link, &local);
+  out->candidate = d.candidate;
   out->predicted_ms = cost.latency_ms;
   explain(&link, &d, out->why, sizeof out->why);
-  if (deadline_ms > 0 && cost.remote && cost.latency_ms > deadline_ms && p->local >= 0) {
-    part_cost local;
-    part_plan_predict(p->plan, p->local, &link, &local);
+  if (cost.remote && deadline_ms > 0 && cost.latency_ms > deadline_ms) {
     snprintf(out->why, sizeof out->why, "deadline: '%.40s' predicted %.1f ms > %d ms (uplink %.3g Mbit/s, RTT %.3g ms)",
              p->plan->candidates[d.candidate].cut, cost.latency_ms, deadline_ms, link.up_mbps, link.rtt_ms);
     out->candidate = p->local;
     out->predicted_ms = local.latency_ms;
-    if (out->probe) edge_breaker_release_probe(&p->breaker);
-    out->probe = false;
+  } else if (cost.remote) {
+    /* Only a request that would use the network asks the breaker. */
+    edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now_ms_int());
+    if (v == EDGE_BREAKER_DENY) {
+      snprintf(out->why, sizeof out->why,
+               "breaker open: the worker failed %d times in a row; probing in the background (next in %lld ms)",
+               EDGE_BREAKER_THRESHOLD, (long long)edge_breaker_wait_ms(&p->breaker, now_ms_int()));
+      out->candidate = p->local;
+      out->predicted_ms = local.latency_ms;
+    }
+    out->probe = v == EDGE_BREAKER_PROBE;
   }
   pthread_mutex_unlock(&p->lock);
 }
@@ -121,9 +118,9 @@ void edge_policy_observe(edge_policy *p, const edge_choice *c, const seam_edge_t
   bool network_failed = tm->fell_back &&
                         (tm->reason == SEAM_EDGE_REASON_NETWORK || tm->reason == SEAM_EDGE_REASON_DEADLINE);
   if (network_failed) {
-    edge_breaker_failure(&p->breaker, now);
+    edge_breaker_failure(&p->breaker, now_ms_int());
   } else if (tm->remote || tm->fell_back) {
-    edge_breaker_success(&p->breaker, now);
+    edge_breaker_success(&p->breaker, now_ms_int());
   }
   /* A reply gives the network time; a call that timed out gives at least
    * its wall time, so a slowing link lowers the estimate. */
@@ -145,11 +142,11 @@ void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s)
   pthread_mutex_lock(&p->lock);
   double now = now_ms();
   if (ok) {
-    edge_breaker_success(&p->breaker, now);
+    edge_breaker_success(&p->breaker, now_ms_int());
     part_netest_add(p->net, s);
     p->last_sample_ms = now;
   } else {
-    edge_breaker_failure(&p->breaker, now);
+    edge_breaker_failure(&p->breaker, now_ms_int());
   }
   pthread_mutex_unlock(&p->lock);
 }
@@ -160,11 +157,11 @@ int edge_policy_probe_due(edge_policy *p, int *wait_ms, uint32_t *up_bytes) {
   int what = 0;
   *wait_ms = EDGE_STALE_MS / 2;
   *up_bytes = 0;
-  if (edge_breaker_is_open(&p->breaker)) {
-    edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now);
+  if (p->breaker.state != EDGE_BREAKER_CLOSED) {
+    edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now_ms_int());
     if (v == EDGE_BREAKER_PROBE) what = 1;
-    double left = edge_breaker_retry_in_ms(&p->breaker, now);
-    *wait_ms = left > 1 ? (int)left : 50;
+    int64_t left = edge_breaker_wait_ms(&p->breaker, now_ms_int());
+    *wait_ms = left > 1 ? (int)(left < 60000 ? left : 60000) : 50;
   } else if (now - p->last_sample_ms >= EDGE_STALE_MS) {
     what = 2;
     if (p->probes++ % 2) {
@@ -192,6 +189,6 @@ void edge_policy_estimate(edge_policy *p, seam_edge_network *out) {
   out->queue_ms = e.queue_ms;
   out->samples = e.samples;
   out->age_ms = e.samples ? now - e.updated_ms : -1;
-  out->breaker_open = edge_breaker_is_open(&p->breaker);
+  out->breaker_open = p->breaker.state != EDGE_BREAKER_CLOSED;
   pthread_mutex_unlock(&p->lock);
 }

@@ -1,0 +1,256 @@
+/* The network estimator (partitioner/netest.h): which sample informs which
+ * quantity, and the median + EWMA that smooths each. */
+#include "partitioner/netest.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* Readings in each quantity's median window. */
+#define NE_WINDOW 3
+/* EWMA weights: slow while the median is within NE_NEAR (log) of the
+ * estimate, fast beyond NE_FAR, linear in between. */
+#define NE_ALPHA_SLOW 0.08
+#define NE_ALPHA_FAST 0.8
+#define NE_NEAR 0.18232155679395462 /* log(1.2) */
+#define NE_FAR 0.47000362924573563  /* log(1.6) */
+/* An exchange of at most this many bytes (both ways together, one packet's
+ * worth) is empty: it measures the RTT, never a bandwidth. */
+#define NE_TINY_BYTES 1500u
+/* Below this predicted transfer share the sample measures the RTT. */
+#define NE_RTT_SHARE 0.10
+/* A sample faster than this share of the RTT estimate bounds the RTT. */
+#define NE_ENVELOPE 0.9
+/* A sample taking more than this many times its prediction shows an
+ * estimate far off: it is never read as an RTT, and its direction is told
+ * by its bytes. */
+#define NE_CONSISTENT 2.0
+/* An empty exchange confirms the RTT estimate for this many samples, when
+ * it measured within NE_AGREE (log) of it. */
+#define NE_FRESH 8
+#define NE_AGREE 0.40546510810816438 /* log(1.5) */
+/* The direction measured must be at least this many times the other one's
+ * predicted transfer time. */
+#define NE_DOMINANCE 2.0
+/* ... or, when the bandwidth estimates cannot say, this many times the
+ * other direction's bytes. */
+#define NE_BYTES_DOMINANCE 10.0
+/* What is left for the transfer must be at least this share of network_ms. */
+#define NE_RELIABLE_SHARE 0.30
+/* A transfer under this share of its predicted time shows a faster link. */
+#define NE_FASTER 0.5
+
+/* settled stops counting here (long settled). */
+#define NE_SETTLED_MAX (1 << 20)
+
+#define NE_DEFAULT_MBPS 10.0
+#define NE_DEFAULT_RTT_MS 50.0
+
+/* One quantity: its readings and its estimate, on the log scale of its kind
+ * (ne_to_log). */
+typedef struct ne_track {
+  double window[NE_WINDOW]; /* the last readings, oldest overwritten first */
+  int next;                 /* where the next reading goes */
+  double smooth;            /* the EWMA, log scale */
+  double value;             /* the estimate, linear (exactly the prior until informed) */
+  double informed_ms;       /* at_ms of the last reading; NAN before any */
+  int settled;              /* readings since the last whose median was NE_FAR or more away */
+} ne_track;
+
+struct part_netest {
+  ne_track track[4]; /* indexed by part_net_quantity */
+  int samples;
+  double updated_ms;
+  uint64_t seq;       /* samples with a network part, this one included */
+  uint64_t empty_seq; /* seq of the last RTT reading of an empty exchange; 0 before any */
+  double empty_rtt;   /* that reading, ms */
+};
+
+static bool ne_is_bandwidth(part_net_quantity q) { return q == PART_NET_UP || q == PART_NET_DOWN; }
+
+static double ne_clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+/* Brings a linear value of q into its bounds (not finite: fallback). */
+static double ne_bound(part_net_quantity q, double x, double fallback) {
+  if (!isfinite(x)) x = fallback;
+  if (ne_is_bandwidth(q)) return ne_clamp(x, PART_NET_MIN_MBPS, PART_NET_MAX_MBPS);
+  return ne_clamp(x, 0, PART_NET_MAX_MS);
+}
+
+/* Bandwidths are averaged as log Mbit/s (a 25x drop and a 25x rise are the
+ * same distance), times as log(1 + ms) (nearly relative above a few ms, and
+ * defined at 0). */
+static double ne_to_log(part_net_quantity q, double x) { return ne_is_bandwidth(q) ? log(x) : log1p(x); }
+static double ne_from_log(part_net_quantity q, double y) { return ne_is_bandwidth(q) ? exp(y) : expm1(y); }
+
+static void ne_track_init(ne_track *t, part_net_quantity q, double prior) {
+  t->value = prior;
+  t->smooth = ne_to_log(q, prior);
+  for (int i = 0; i < NE_WINDOW; i++) t->window[i] = t->smooth;
+  t->next = 0;
+  t->informed_ms = NAN;
+  t->settled = NE_SETTLED_MAX;
+}
+
+static double ne_median(const double *w) {
+  double s[NE_WINDOW];
+  for (int i = 0; i < NE_WINDOW; i++) {
+    double x = w[i];
+    int j = i;
+    for (; j > 0 && s[j - 1] > x; j--) s[j] = s[j - 1];
+    s[j] = x;
+  }
+  return s[NE_WINDOW / 2];
+}
+
+/* One informative reading x (linear) of quantity q at at_ms. */
+static void ne_track_add(ne_track *t, part_net_quantity q, double x, double at_ms) {
+  x = ne_bound(q, x, t->value);
+  t->window[t->next] = ne_to_log(q, x);
+  t->next = (t->next + 1) % NE_WINDOW;
+  double m = ne_median(t->window);
+  double d = fabs(m - t->smooth);
+  /* The slow weight, right after a change: the mean of the medians since
+   * (1/2, 1/3, ...) until that is NE_ALPHA_SLOW. */
+  double slow = fmax(NE_ALPHA_SLOW, 1.0 / (t->settled + 1.0));
+  double a = d <= NE_NEAR  ? slow
+             : d >= NE_FAR ? NE_ALPHA_FAST
+                           : slow + (NE_ALPHA_FAST - slow) * (d - NE_NEAR) / (NE_FAR - NE_NEAR);
+  if (d >= NE_FAR)
+    t->settled = 0;
+  else if (t->settled < NE_SETTLED_MAX)
+    t->settled++;
+  t->smooth += a * (m - t->smooth);
+  t->value = ne_bound(q, ne_from_log(q, t->smooth), t->value);
+  t->informed_ms = at_ms;
+}
+
+part_netest *part_netest_create(const part_net_estimate *prior) {
+  part_netest *e = calloc(1, sizeof *e);
+  if (!e) return NULL;
+  part_net_estimate p = {NE_DEFAULT_MBPS, NE_DEFAULT_MBPS, NE_DEFAULT_RTT_MS, 0, 0, 0};
+  if (prior) p = *prior;
+  /* A bandwidth of 0 or less is no prior at all: the default. */
+  if (!(p.up_mbps > 0)) p.up_mbps = NE_DEFAULT_MBPS;
+  if (!(p.down_mbps > 0)) p.down_mbps = NE_DEFAULT_MBPS;
+  ne_track_init(&e->track[PART_NET_UP], PART_NET_UP, ne_bound(PART_NET_UP, p.up_mbps, NE_DEFAULT_MBPS));
+  ne_track_init(&e->track[PART_NET_DOWN], PART_NET_DOWN, ne_bound(PART_NET_DOWN, p.down_mbps, NE_DEFAULT_MBPS));
+  ne_track_init(&e->track[PART_NET_RTT], PART_NET_RTT, ne_bound(PART_NET_RTT, p.rtt_ms, NE_DEFAULT_RTT_MS));
+  ne_track_init(&e->track[PART_NET_QUEUE], PART_NET_QUEUE, ne_bound(PART_NET_QUEUE, p.queue_ms, 0));
+  return e;
+}
+
+void part_netest_free(part_netest *e) { free(e); }
+
+/* Whether the RTT estimate stands confirmed by an empty exchange: one of
+ * the last NE_FRESH samples had no payload and measured an RTT within
+ * NE_AGREE of the estimate. */
+static bool ne_rtt_confirmed(const part_netest *e) {
+  if (e->empty_seq == 0 || e->seq - e->empty_seq >= NE_FRESH) return false;
+  double d = log1p(e->empty_rtt) - log1p(e->track[PART_NET_RTT].value);
+  return fabs(d) <= NE_AGREE;
+}
+
+/* A reading of the bandwidth q (PART_NET_UP or PART_NET_DOWN) from a sample
+ * that took n ms: its bits over what is left of n after the RTT and the
+ * other direction's predicted transfer (t_other), when that is a reliable
+ * share of n. When it is not, but the transfer took well under its predicted
+ * t_this, the link is faster than estimated and the sample bounds it from
+ * below: the bits could not have taken more than that share. */
+static void ne_add_bandwidth(part_netest *e, part_net_quantity q, const part_net_sample *s, double n, double t_this,
+                             double t_other) {
+  double bits = (double)(q == PART_NET_UP ? s->bytes_up : s->bytes_down) * 8;
+  if (!(bits > 0)) return;
+  double left = n - e->track[PART_NET_RTT].value - t_other;
+  if (left >= NE_RELIABLE_SHARE * n) {
+    ne_track_add(&e->track[q], q, bits / (left * 1000), s->at_ms);
+  } else if (left < NE_FASTER * t_this) {
+    double bound = bits / (NE_RELIABLE_SHARE * n * 1000);
+    if (bound > e->track[q].value) ne_track_add(&e->track[q], q, bound, s->at_ms);
+  }
+}
+
+/* The network part of a sample: which of RTT, uplink, downlink it can tell
+ * apart (netest.h). n is finite and > 0. */
+static void ne_add_network(part_netest *e, const part_net_sample *s, double n) {
+  double up = e->track[PART_NET_UP].value, down = e->track[PART_NET_DOWN].value;
+  double rtt = e->track[PART_NET_RTT].value;
+  /* Predicted transfer times, ms (1 Mbit/s is 1000 bit/ms). */
+  double t_up = (double)s->bytes_up * 8 / (up * 1000), t_down = (double)s->bytes_down * 8 / (down * 1000);
+  double t = t_up + t_down;
+  double predicted = rtt + t;
+  bool payload = (double)s->bytes_up + (double)s->bytes_down > NE_TINY_BYTES;
+
+  if (!payload) {
+    /* An empty exchange measures the RTT unless even its few bytes take a
+     * share of the time (a link of a few kbit/s). */
+    if (t < NE_RTT_SHARE * fmax(predicted, n)) {
+      double x = fmax(0, n - t);
+      ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, x, s->at_ms);
+      e->empty_rtt = fmin(x, PART_NET_MAX_MS);
+      e->empty_seq = e->seq;
+    } else if (n < NE_ENVELOPE * rtt) {
+      ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, n, s->at_ms);
+    }
+    return;
+  }
+  bool rtt_dominant = t < NE_RTT_SHARE * predicted;
+  if (n > NE_CONSISTENT * predicted) {
+    /* More than twice the prediction: some estimate is far off. When the
+     * model says it is nearly all RTT, it is a longer RTT or a much slower
+     * link: the link only when an empty exchange has just confirmed the
+     * RTT. Either way the estimates cannot say which direction took the
+     * time: the one with nearly all the bytes did. */
+    if (rtt_dominant && !ne_rtt_confirmed(e)) return;
+    if ((double)s->bytes_up >= NE_BYTES_DOMINANCE * (double)s->bytes_down)
+      ne_add_bandwidth(e, PART_NET_UP, s, n, t_up, t_down);
+    else if ((double)s->bytes_down >= NE_BYTES_DOMINANCE * (double)s->bytes_up)
+      ne_add_bandwidth(e, PART_NET_DOWN, s, n, t_down, t_up);
+    return;
+  }
+  if (rtt_dominant) {
+    ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, fmax(0, n - t), s->at_ms);
+    return;
+  }
+  if (n < NE_ENVELOPE * rtt) {
+    /* Faster than the RTT is thought to be: the RTT is at most n. Nothing
+     * is left for a transfer, so no bandwidth either. */
+    ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, n, s->at_ms);
+    return;
+  }
+  if (t_up >= NE_DOMINANCE * t_down)
+    ne_add_bandwidth(e, PART_NET_UP, s, n, t_up, t_down);
+  else if (t_down >= NE_DOMINANCE * t_up)
+    ne_add_bandwidth(e, PART_NET_DOWN, s, n, t_down, t_up);
+}
+
+void part_netest_add(part_netest *e, const part_net_sample *s) {
+  if (!e || !s || !isfinite(s->at_ms)) return;
+  bool network = isfinite(s->network_ms) && s->network_ms > 0;
+  bool queue = isfinite(s->queue_ms) && s->queue_ms >= 0;
+  if (!network && !queue) return;
+  if (network) {
+    e->seq++;
+    ne_add_network(e, s, s->network_ms);
+  }
+  if (queue) ne_track_add(&e->track[PART_NET_QUEUE], PART_NET_QUEUE, s->queue_ms, s->at_ms);
+  if (e->samples < INT_MAX) e->samples++;
+  e->updated_ms = s->at_ms;
+}
+
+void part_netest_get(const part_netest *e, part_net_estimate *out) {
+  out->up_mbps = e->track[PART_NET_UP].value;
+  out->down_mbps = e->track[PART_NET_DOWN].value;
+  out->rtt_ms = e->track[PART_NET_RTT].value;
+  out->queue_ms = e->track[PART_NET_QUEUE].value;
+  out->samples = e->samples;
+  out->updated_ms = e->updated_ms;
+}
+
+double part_netest_age_ms(const part_netest *e, part_net_quantity q, double now_ms) {
+  if ((int)q < 0 || (int)q > PART_NET_QUEUE) return INFINITY;
+  double at = e->track[q].informed_ms;
+  if (isnan(at)) return INFINITY;
+  double age = now_ms - at;
+  return age > 0 ? age : 0;
+}
