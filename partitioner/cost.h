@@ -12,8 +12,14 @@
  * worker tail).
  *
  * Device memory of the head = the weights of the head nodes + its activation
- * arena, estimated by liveness in execution order as the run plan places it
- * (every cut tensor stays live to the end of the head). */
+ * arena, estimated by liveness in execution order as the run plan places it:
+ * the peak of live tensor bytes, graph inputs live from the start, a tensor
+ * live from its producer to its last head reader, every cut tensor and graph
+ * output to the end of the head; known tensors count 0.
+ *
+ * Constraints compare exactly: latency_ms <= deadline_ms, head_memory_bytes
+ * <= memory_bytes, head_macs_pct >= min_macs_pct (head_macs_pct is 100 for
+ * the all-on-device split of a DAG without MACs, 0 for a remote one). */
 #ifndef SEAM_PARTITIONER_COST_H
 #define SEAM_PARTITIONER_COST_H
 
@@ -73,7 +79,9 @@ typedef struct part_cost {
                            "min-macs"), or NULL */
 } part_cost;
 
-/* Power defaults (see docs/partitioning.md for the source of each figure). */
+/* Power defaults: an LTE radio (Huang et al., MobiSys 2012) and a phone CPU
+ * (AnandTech's Galaxy S6 measurement); cost.c cites each figure and says
+ * what it is (docs/partitioning.md, "Power model", repeats it). */
 void part_power_default(part_power *p);
 
 /* The cost of split head (closed; see part_split_is_closed) under link,

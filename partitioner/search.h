@@ -6,7 +6,14 @@
  * by a minimum s-t cut of a flow network (the DADS-style search): any
  * closed set, several tensors at once, a tensor read by many nodes counted
  * once. Both judge every split they return with part_cost_of, so their
- * results compare directly, and both consider the all-on-device split. */
+ * results compare directly, and both consider the all-on-device split.
+ *
+ * Ties go to more on the device: the prefix search keeps the larger k, the
+ * min-cut search the largest optimal head, and a remote split must beat the
+ * all-on-device split strictly. part_search_mincut is exact for the
+ * objective alone and with privacy_raw; deadline, memory and min-macs
+ * constraints go through Lagrange multipliers and a local search, feasible
+ * but not always optimal (search_mincut.c says when and how far). */
 #ifndef SEAM_PARTITIONER_SEARCH_H
 #define SEAM_PARTITIONER_SEARCH_H
 
@@ -19,10 +26,13 @@ typedef struct part_result {
                      all-on-device split */
 } part_result;
 
+/* Both fill out (free it with part_result_free) and return SEAM_OK, or
+ * SEAM_ERR_NO_MEMORY with out empty. d must be finished (part_dag_finish). */
 seam_status part_search_prefix(const part_dag *d, const part_link *link, const part_power *power,
                                const part_goal *goal, part_result *out, seam_error *err);
 seam_status part_search_mincut(const part_dag *d, const part_link *link, const part_power *power,
                                const part_goal *goal, part_result *out, seam_error *err);
+/* Frees r->head; NULL and a freed result are fine. */
 void part_result_free(part_result *r);
 
 #endif
