@@ -172,6 +172,13 @@ static int plan_and_report(const partition_args *a, part_dag *d, const char *sha
   progress pr = {.what = "searching the grid:", .tty = isatty(2), .last_pct = -1};
   po.progress = show;
   po.progress_user = &pr;
+  /* Without --out no plan is kept: search the given conditions alone. */
+  part_grid here = {.n_up = 1, .n_rtt = 1, .n_queue = 1, .up_mbps = &a->link.up_mbps,
+                    .rtt_ms = &a->link.rtt_ms, .queue_ms = &a->link.queue_ms};
+  if (!a->out) {
+    po.grid = &here;
+    po.progress = NULL;
+  }
   part_plan plan;
   if (part_plan_build(d, &po, &plan, &err) != SEAM_OK ||
       part_plan_set_strings(&plan, sha_hex, a->model, a->codec_name, a->zstd_level, edge_src, cloud_src, &err) !=

@@ -146,25 +146,28 @@ class OcrDetector(nn.Module):
 
 class InceptionMini(nn.Module):
     """A small Inception-style net whose best split is not a prefix of its
-    execution order: [1,3,64,64] -> [1,10] logits.
+    execution order: [1,3,224,224] -> [1,10] logits.
 
-    A full-resolution stem `a` feeds two branches: a heavy one (`s` -> h1 ->
-    h2 -> h3) behind a stride-4 reduction, and a light one `k` that reduces
-    `a` itself. forward() runs the heavy branch before `k`, so the export's
-    execution order is a, s, h1, h2, h3, k, concat, ...: running {a, s, k}
-    on the device and the heavy branch on the server sends two small
-    tensors, but no prefix of that order can (every prefix that holds `k`
-    holds the heavy branch too, and every shorter one still needs `a`).
+    A full-resolution stem `a` feeds two branches: a heavy one behind an
+    early stride-4 reduction (`s`, then h1 -> h2 -> h3 at 256 channels) and
+    a light one that stays at full resolution for two convolutions before
+    its own reduction (k1 -> k2 -> k3). seam orders nodes breadth first
+    (Kahn's algorithm), so the execution order interleaves the branches: a,
+    s, k1, h1, k2, h2, k3, ... Running {a, s, k1, k2, k3} on the device and
+    the heavy branch on the server sends two small tensors; a prefix of the
+    order either stops inside the light branch (and sends a full-resolution
+    tensor) or holds h1 and h2 too.
     """
 
     def __init__(self, classes: int = 10) -> None:
         super().__init__()
         self.a = conv_bn_relu(3, 8)
         self.s = nn.Sequential(nn.Conv2d(8, 8, 4, stride=4), nn.ReLU(inplace=True))
-        self.h1 = conv_bn_relu(8, 96)
-        self.h2 = conv_bn_relu(96, 96)
-        self.h3 = nn.Conv2d(96, 16, 1)
-        self.k = nn.Sequential(nn.Conv2d(8, 8, 4, stride=4), nn.ReLU(inplace=True))
+        self.h1 = conv_bn_relu(8, 256)
+        self.h2 = conv_bn_relu(256, 256)
+        self.h3 = nn.Conv2d(256, 16, 1)
+        self.k = nn.Sequential(conv_bn_relu(8, 8), conv_bn_relu(8, 8),
+                               nn.Conv2d(8, 8, 4, stride=4), nn.ReLU(inplace=True))
         self.mix = conv_bn_relu(24, 32, kernel=1)
         self.fc = nn.Linear(32, classes)
 
@@ -222,8 +225,8 @@ MODELS["ocr_rec_dynamic"] = ModelSpec(
 )
 MODELS["inception_mini"] = ModelSpec(
     build=InceptionMini,
-    cases=[("input", "output", (1, 3, 64, 64))],
-    calib_shape=(4, 3, 64, 64),
+    cases=[("input", "output", (1, 3, 224, 224))],
+    calib_shape=(4, 3, 224, 224),
 )
 MODELS["ocr_det_dynamic"] = ModelSpec(
     build=OcrDetector,
