@@ -36,6 +36,7 @@ EXPECTED_MODELS = [
     "mobilenet_v3_small",
     "ocr_rec_dynamic",
     "ocr_det_dynamic",
+    "inception_mini",
 ]
 MAKE_MODELS = Path(__file__).resolve().parents[2] / "examples" / "models" / "make_models.py"
 RTOL = 1e-4
