@@ -143,8 +143,10 @@ void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s)
   double now = now_ms();
   if (ok) {
     edge_breaker_success(&p->breaker, now_ms_int());
-    part_netest_add(p->net, s);
-    p->last_sample_ms = now;
+    if (s) {
+      part_netest_add(p->net, s);
+      p->last_sample_ms = now;
+    }
   } else {
     edge_breaker_failure(&p->breaker, now_ms_int());
   }

@@ -42,7 +42,8 @@ void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out);
 void edge_policy_observe(edge_policy *p, const edge_choice *c, const seam_edge_timing *tm,
                          double call_ms);
 
-/* An Echo probe's outcome (ok false: it failed). */
+/* An Echo probe's outcome (ok false: it failed); s NULL: a probe whose time
+ * says nothing of the link (the one that made the connection). */
 void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s);
 
 /* What the background prober should do now: 0 nothing, 1 a probe of the

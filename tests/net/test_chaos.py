@@ -8,18 +8,21 @@ the link is blackholed and restored (nftables), brought down and up (ip
 link), and the worker is killed and restarted on the same port. Checked:
 
   - 0 failed requests, 1000 answered;
-  - every request within its deadline plus its tail on the device (what a
-    fallback adds) plus MARGIN_MS for a loaded 2-core machine;
+  - every request that tried the worker within its deadline plus its tail
+    on the device (what a fallback adds) plus MARGIN_MS for a loaded 2-core
+    machine (a request run on the device from the start takes the device's
+    own time: the bound's "local tail");
   - every result equal to a local run of the same input (the plan's codec
     is raw, so a split is exact), as `seam run` reports (max_diff_vs_local);
   - the network was used before the faults, given up during them (local or
     fallback runs), and used again after the last one.
 
 The plan comes from `seam partition` with this machine's own profile as the
-device's and the same profile with every time divided by CLOUD_SPEEDUP as
-the worker's (the two share this machine, so the worker is made to look
-faster than the device, as it is in a deployment; the test is about the
-policy's reactions, not about which cut is best).
+worker's and the same profile with every time multiplied by DEVICE_SLOWDOWN
+as the device's (the two share this machine, and the demo model takes a
+fraction of a millisecond here, so the device is made to look much slower
+than the worker, as a small device is; the test is about the policy's
+reactions, not about which cut is best).
 
 Needs root, ip, tc and nft: without them it prints "SKIP: ..." and exits 77.
 """
@@ -35,15 +38,15 @@ import threading
 import time
 
 REQUESTS = 1000
-INTERVAL_MS = 15
+INTERVAL_MS = 20
 DEADLINE_MS = 300
 RTT_MS = 20
 MARGIN_MS = 150.0
-CLOUD_SPEEDUP = 10.0
+DEVICE_SLOWDOWN = 1000.0
 BUDGET_S = 400.0
 # (seconds after the first request, action): each fault lasts 2 s.
-EVENTS = [(3.0, "blackhole on"), (5.0, "blackhole off"), (7.0, "link down"), (9.0, "link up"),
-          (11.0, "kill worker"), (13.0, "start worker")]
+EVENTS = [(2.0, "blackhole on"), (4.0, "blackhole off"), (6.0, "link down"), (8.0, "link up"),
+          (10.0, "kill worker"), (12.0, "start worker")]
 
 
 class Failed(Exception):
@@ -88,19 +91,19 @@ class Chaos:
         self.a.input = one
         edge = os.path.join(self.tmp, "edge.json")
         cloud = os.path.join(self.tmp, "cloud.json")
-        self.sh(self.a.seam, "profile", "--model", m, "--threads", "1", "--json", edge)
-        with open(edge) as f:
+        self.sh(self.a.seam, "profile", "--model", m, "--threads", "1", "--json", cloud)
+        with open(cloud) as f:
             prof = json.load(f)
         for n in prof["nodes"]:
-            n["median_ms"] /= CLOUD_SPEEDUP
-        prof["total_ms"] /= CLOUD_SPEEDUP
-        with open(cloud, "w") as f:
+            n["median_ms"] *= DEVICE_SLOWDOWN
+        prof["total_ms"] *= DEVICE_SLOWDOWN
+        with open(edge, "w") as f:
             json.dump(prof, f)
         self.plan = os.path.join(self.tmp, "plan.json")
         r = self.sh(self.a.seam, "partition", "--model", m, "--edge-profile", edge, "--cloud-profile", cloud,
                     "--codec", "raw", "--zstd", "0", "--bandwidth", "100mbit", "--rtt", f"{RTT_MS}ms",
                     "--input", self.a.input, "--out", self.plan)
-        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        summary = json.loads([l for l in r.stdout.splitlines() if l.startswith("{")][-1])
         print(f"plan: {summary}")
 
     def start_worker(self):
@@ -118,7 +121,9 @@ class Chaos:
         self.port = int(line.strip().rsplit(":", 1)[1])
 
     def kill_worker(self):
-        self.sh("ip", "netns", "exec", f"{self.name}-srv", "pkill", "-KILL", "-f", "seam-cloud --models", check=False)
+        # `netem.sh exec` and `ip netns exec` exec the worker: the Popen's pid
+        # is the worker's own (never pkill by name: other workers may run).
+        self.worker.kill()
         self.worker.wait(10)
 
     def relay(self):
@@ -144,7 +149,7 @@ class Chaos:
         argv = [self.a.netem, "exec", self.name, "dev", self.a.seam, "run", "--model", self.a.model,
                 "--input", self.a.input, "--remote", endpoint, "--model-name", "model", "--plan", self.plan,
                 "--repeat", str(REQUESTS), "--interval-ms", str(INTERVAL_MS), "--deadline-ms", str(DEADLINE_MS),
-                "--connect-timeout-ms", "500"]
+                "--connect-timeout-ms", "500", "--threads", "1"]
         dev = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         lines = queue.Queue()
         threading.Thread(target=lambda: [lines.put((time.monotonic(), l)) for l in dev.stdout] + [lines.put(None)],
@@ -188,7 +193,12 @@ class Chaos:
         if summary["max_diff_vs_local"] != 0:
             problems.append(f"a result differs from the local run by {summary['max_diff_vs_local']}")
         late = []
+        # A request the policy ran on the device from the start takes the
+        # device's own time, which the bound allows: only remote attempts are
+        # held to deadline + tail + margin.
         for _, line in requests:
+            if ", local, " in line:
+                continue
             ms = float(line.split(", ")[2].split(" ms")[0]) if " ms" in line else 0.0
             tail = 0.0
             if "tail on the device" in line:
@@ -196,22 +206,26 @@ class Chaos:
             if ms > DEADLINE_MS + tail + MARGIN_MS:
                 late.append(line)
         if late:
-            problems.append(f"{len(late)} requests over deadline + tail + margin, e.g. {late[0]}")
-        def remote_between(a, b):
-            return sum(1 for t, l in requests if a <= t < b and ", remote, " in l)
+            problems.append(f"{len(late)} requests over deadline + tail + margin: " + " | ".join(late[:6]))
+        def count(a, b, remote):
+            return sum(1 for t, l in requests if a <= t < b and (", remote, " in l) == remote)
         t0 = requests[0][0] if requests else 0
-        before = remote_between(t0, marks.get("blackhole on", t0))
-        after = remote_between(marks.get("start worker", 1e18) + 3.0, 1e18)
-        during = sum(1 for t, l in requests
-                     if marks.get("blackhole on", 0) + 1.0 <= t < marks.get("blackhole off", 0) and ", remote, " not in l)
-        print(f"remote before the faults: {before}; not remote during the blackhole: {during}; "
-              f"remote from 3 s after the worker restarted: {after}")
-        if before == 0:
-            problems.append("the policy never used the worker before the faults")
-        if during == 0:
-            problems.append("no request avoided the blackholed link")
-        if after == 0:
-            problems.append("the policy did not go back to the worker after the faults")
+        end = requests[-1][0] if requests else 0
+        m = lambda k: marks.get(k, 1e18)
+        phases = [("before the faults", t0, m("blackhole on")), ("blackhole", m("blackhole on"), m("blackhole off")),
+                  ("restored", m("blackhole off"), m("link down")), ("link down", m("link down"), m("link up")),
+                  ("link up", m("link up"), m("kill worker")), ("worker killed", m("kill worker"), m("start worker")),
+                  ("worker restarted", m("start worker"), end + 1)]
+        for name, a, b in phases:
+            print(f"  {name:18s} {count(a, b, True):4d} remote, {count(a, b, False):4d} on the device")
+        # The network is used while it works, and given up while it does not
+        # (a fallback or a local run per request).
+        for name, a, b in phases:
+            works = name in ("before the faults", "restored", "link up", "worker restarted")
+            if works and count(a, b, True) == 0:
+                problems.append(f"no request ran on the worker while it could ({name})")
+            if not works and count(a, b, False) == 0:
+                problems.append(f"every request went to the worker during '{name}'")
         if problems:
             raise Failed("; ".join(problems))
 
