@@ -31,7 +31,7 @@ case "${1:-}" in
     # runs), the worker (its call threads, compute queues, Profile, hostile
     # clients beside a well-behaved one), the edge library (one
     # session from several threads), streams, and the worker's handler.
-    TSAN_TESTS='^(unit\..*|cloud|cloud\.profile|cloud\.profile_cli|cloud\.hostile\.(compute|drain|load)|edge|edge\.stress|stream|fuzz\.cloud)$'
+    TSAN_TESTS='^(unit\..*|cloud|cloud\.profile|cloud\.profile_cli|cloud\.hostile\.(compute|drain|load)|edge|edge\.stress|edge\.policy|stream|fuzz\.cloud)$'
     ctest_args=(-R "$TSAN_TESTS")
     reports=$PWD/$build_dir/tsan-reports
     rm -rf "$reports"
