@@ -53,6 +53,7 @@ struct seam_edge_session {
   size_t n_routes;
   edge_policy *policy; /* "auto" only */
   edge_prober *prober; /* "auto" with an endpoint */
+  edge_warm_request *warm; /* "auto": one per route until the prober takes them */
   int deadline_ms;
   seam_codec_options codec;
   atomic_uint_fast64_t next_id;
@@ -79,6 +80,17 @@ static seam_status plan_codec(const part_plan *plan, seam_codec_options *codec, 
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the plan's codec '%s' is not raw, f16 or int8", plan->codec);
   codec->zstd_level = plan->zstd_level;
   return SEAM_OK;
+}
+
+/* Packs what remote route k sends for the warm-up inputs into s->warm[k]. */
+static seam_status keep_warm_request(void *user, size_t k, size_t n, const char *const *names,
+                                     const seam_cut_wire *wire, const seam_tensor *const *tensors,
+                                     seam_error *err) {
+  seam_edge_session *s = user;
+  edge_session_view v = {.model = s->model, .model_name = s->model_name, .sha256 = s->sha256, .codec = s->codec};
+  char id[32];
+  snprintf(id, sizeof id, "edge-warm-%zu", k);
+  return edge_pack_request(&v, id, 0, n, names, wire, tensors, &s->warm[k].buf, &s->warm[k].size, NULL, err);
 }
 
 /* "auto": the plan (for this file only), a route per candidate, the policy. */
@@ -108,8 +120,9 @@ static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, 
     free(plan);
     return st;
   }
-  if (!cfg->skip_warmup) st = edge_warm_routes(s->model, s->routes, s->n_routes, err);
-  return st;
+  if (cfg->skip_warmup) return SEAM_OK;
+  if (!(s->warm = calloc(s->n_routes, sizeof *s->warm))) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  return edge_warm_routes(s->model, s->routes, s->n_routes, keep_warm_request, s, err);
 }
 
 /* A fixed cut: one route. */
@@ -199,7 +212,11 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
         .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
                                                       : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS};
     if (!(s->channel = seam_grpc_channel_open_with(cfg->endpoint, &channel, err))) goto bad;
-    if (s->policy && !(s->prober = edge_prober_start(s->policy, s->channel, err))) goto bad;
+    if (s->policy) {
+      s->prober = edge_prober_start(s->policy, s->channel, s->warm, s->warm ? s->n_routes : 0, err);
+      s->warm = NULL; /* the prober's now */
+      if (!s->prober) goto bad;
+    }
   }
   return s;
 bad:
@@ -210,6 +227,8 @@ bad:
 void seam_edge_close(seam_edge_session *s) {
   if (!s) return;
   edge_prober_stop(s->prober);
+  for (size_t i = 0; s->warm && i < s->n_routes; i++) free(s->warm[i].buf);
+  free(s->warm);
   seam_grpc_channel_close(s->channel);
   for (size_t i = 0; i < s->n_routes; i++) edge_route_clear(&s->routes[i]);
   free(s->routes);

@@ -12,6 +12,8 @@
 
 /* A probe that takes longer than this counts as a failure. */
 #define PROBER_TIMEOUT_MS 2000
+/* A warm-up request may take the worker's cold start. */
+#define PROBER_WARM_TIMEOUT_MS 30000
 
 struct edge_prober {
   edge_policy *policy;
@@ -20,7 +22,35 @@ struct edge_prober {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   bool stop;
+  edge_warm_request *warm;
+  size_t n_warm;
 };
+
+static void free_warm(edge_warm_request *w, size_t n) {
+  for (size_t i = 0; w && i < n; i++) free(w[i].buf);
+  free(w);
+}
+
+/* Sends each warm request once (results ignored: a worker that fails one
+ * is judged by real requests), then frees them. */
+static void warm_worker(edge_prober *p) {
+  for (size_t i = 0; i < p->n_warm; i++) {
+    uint8_t *reply = NULL;
+    size_t reply_size = 0;
+    if (p->warm[i].buf)
+      seam_grpc_call_take(p->channel, "/seam.v1.Seam/Infer", p->warm[i].buf, p->warm[i].size,
+                          PROBER_WARM_TIMEOUT_MS, &reply, &reply_size, NULL, 0);
+    p->warm[i].buf = NULL; /* gRPC's now */
+    free(reply);
+    pthread_mutex_lock(&p->lock);
+    bool stop = p->stop;
+    pthread_mutex_unlock(&p->lock);
+    if (stop) break;
+  }
+  free_warm(p->warm, p->n_warm);
+  p->warm = NULL;
+  p->n_warm = 0;
+}
 
 static void *run(void *arg) {
   edge_prober *p = arg;
@@ -28,8 +58,9 @@ static void *run(void *arg) {
    * its time, which says nothing of the link, is not taken as a sample). */
   part_net_sample first;
   seam_error e;
-  edge_policy_probe_result(p->policy, edge_probe_echo(p->channel, 0, 0, PROBER_TIMEOUT_MS, &first, &e) == SEAM_OK,
-                           NULL);
+  bool connected = edge_probe_echo(p->channel, 0, 0, PROBER_TIMEOUT_MS, &first, &e) == SEAM_OK;
+  edge_policy_probe_result(p->policy, connected, NULL);
+  if (connected) warm_worker(p);
   pthread_mutex_lock(&p->lock);
   while (!p->stop) {
     int wait_ms = 0;
@@ -38,9 +69,10 @@ static void *run(void *arg) {
     int what = edge_policy_probe_due(p->policy, &wait_ms, &up);
     if (what) {
       part_net_sample s;
-      seam_error e;
       bool ok = edge_probe_echo(p->channel, up, 0, PROBER_TIMEOUT_MS, &s, &e) == SEAM_OK;
       edge_policy_probe_result(p->policy, ok, &s);
+      /* A worker found only now (opened offline) is warmed now. */
+      if (ok && p->n_warm) warm_worker(p);
     }
     pthread_mutex_lock(&p->lock);
     if (p->stop) break;
@@ -56,14 +88,18 @@ static void *run(void *arg) {
   return NULL;
 }
 
-edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, seam_error *err) {
+edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, edge_warm_request *warm,
+                               size_t n_warm, seam_error *err) {
   edge_prober *p = calloc(1, sizeof *p);
   if (!p) {
+    free_warm(warm, n_warm);
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
     return NULL;
   }
   p->policy = policy;
   p->channel = channel;
+  p->warm = warm;
+  p->n_warm = n_warm;
   pthread_mutex_init(&p->lock, NULL);
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
@@ -73,6 +109,7 @@ edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, 
   if (pthread_create(&p->thread, NULL, run, p) != 0) {
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->lock);
+    free_warm(p->warm, p->n_warm);
     free(p);
     seam_fail(err, SEAM_ERR_NO_MEMORY, "cannot start the network prober thread");
     return NULL;
@@ -87,6 +124,7 @@ void edge_prober_stop(edge_prober *p) {
   pthread_cond_signal(&p->wake);
   pthread_mutex_unlock(&p->lock);
   pthread_join(p->thread, NULL);
+  free_warm(p->warm, p->n_warm);
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->lock);
   free(p);

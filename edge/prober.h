@@ -11,8 +11,18 @@
 
 typedef struct edge_prober edge_prober;
 
-/* Starts the thread; policy and channel must outlive the prober. */
-edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, seam_error *err);
+/* A packed InferRequest (malloc'd) for one of the plan's remote cuts, made
+ * from made-up inputs at open: sent once after the first connection so the
+ * worker builds its run plan for that cut before a real request needs it. */
+typedef struct edge_warm_request {
+  uint8_t *buf;
+  size_t size;
+} edge_warm_request;
+
+/* Starts the thread; policy and channel must outlive the prober. It takes
+ * the n warm requests (and frees them, also on failure). */
+edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, edge_warm_request *warm,
+                               size_t n_warm, seam_error *err);
 /* Stops and joins the thread (at most one probe's timeout); accepts NULL. */
 void edge_prober_stop(edge_prober *p);
 

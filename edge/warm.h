@@ -10,7 +10,14 @@
 #include "edge/route.h"
 #include "seam/runtime.h"
 
+/* What remote route k sends for the made-up inputs: n tensors under names
+ * (wire: their codecs, NULL for "cloud"); the warmer packs a request from
+ * them so the worker can be warmed too. */
+typedef seam_status (*edge_warm_sent_fn)(void *user, size_t k, size_t n, const char *const *names,
+                                         const seam_cut_wire *wire, const seam_tensor *const *tensors,
+                                         seam_error *err);
+
 seam_status edge_warm_routes(const seam_model *model, const edge_route *routes, size_t n,
-                             seam_error *err);
+                             edge_warm_sent_fn sent, void *user, seam_error *err);
 
 #endif
