@@ -79,6 +79,23 @@ def main():
                         worse.append(f"{name} {bw} {rtt} {obj}: min-cut {m} > prefix {p}")
                     if m < p * (1 - 1e-6):
                         strict[name] = strict.get(name, 0) + 1
+        # Constraints change the choice: with the raw input private nothing
+        # sends it, and with every MAC on the device nothing is remote.
+        path = dict(models)[BRANCHY]
+        device, worker = os.path.join(tmp, f"{BRANCHY}.edge.json"), os.path.join(tmp, f"{BRANCHY}.cloud.json")
+        base = [a.seam, "partition", "--model", path, "--edge-profile", device, "--cloud-profile", worker,
+                "--bandwidth", "200mbit", "--rtt", "5ms"]
+        free = json.loads(run(base).strip().splitlines()[-1])
+        private = json.loads(run(base + ["--privacy", "raw"]).strip().splitlines()[-1])
+        on_device = json.loads(run(base + ["--privacy", "min-macs=100"]).strip().splitlines()[-1])
+        print(f"{BRANCHY} at 200mbit/5ms: free {free['chosen']!r}, --privacy raw {private['chosen']!r}, "
+              f"min-macs=100 {on_device['chosen']!r}")
+        if free["chosen"] != "cloud":
+            raise SystemExit(f"FAIL: expected the whole model on the worker without constraints, got {free}")
+        if private["chosen"] in ("cloud", "") or "input" in private["chosen"].split(","):
+            raise SystemExit(f"FAIL: --privacy raw still sends the input: {private}")
+        if on_device["chosen"] != "local":
+            raise SystemExit(f"FAIL: --privacy min-macs=100 did not keep everything on the device: {on_device}")
         # A plan is tied to its file.
         demo_plan = os.path.join(tmp, "demo.plan.json")
         device, worker = os.path.join(tmp, "fashion_mnist.edge.json"), os.path.join(tmp, "fashion_mnist.cloud.json")
