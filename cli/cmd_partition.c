@@ -162,6 +162,13 @@ static int attach(part_dag *d, const seam_profile *p, part_side side, const char
   return 0;
 }
 
+/* The file's name without its folders: a plan names its model by hash, and
+ * records the name only for messages. */
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
 static int plan_and_report(const partition_args *a, part_dag *d, const char *sha_hex, const char *edge_src,
                            const char *cloud_src, double edge_ms, double cloud_ms) {
   part_plan_options po = {.search = a->search, .goal = a->goal, .link = a->link};
@@ -181,7 +188,8 @@ static int plan_and_report(const partition_args *a, part_dag *d, const char *sha
   }
   part_plan plan;
   if (part_plan_build(d, &po, &plan, &err) != SEAM_OK ||
-      part_plan_set_strings(&plan, sha_hex, a->model, a->codec_name, a->zstd_level, edge_src, cloud_src, &err) !=
+      part_plan_set_strings(&plan, sha_hex, base_name(a->model), a->codec_name, a->zstd_level, edge_src, cloud_src,
+                            &err) !=
           SEAM_OK)
     return fprintf(stderr, "seam partition: %s\n", err.message), 1;
   plan.edge_total_ms = edge_ms;

@@ -10,6 +10,7 @@
 #define SEAM_PARTITIONER_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "partitioner/cost.h"
@@ -114,5 +115,9 @@ int part_plan_find(const part_plan *p, const char *cut);
 seam_status part_plan_save(const part_plan *p, const char *path, seam_error *err);
 seam_status part_plan_load(const char *path, const char *expect_sha256_hex, part_plan *out,
                            seam_error *err);
+/* The same from size bytes of JSON text (not NUL-terminated); origin names
+ * it in messages. */
+seam_status part_plan_parse(const char *text, size_t size, const char *origin, const char *expect_sha256_hex,
+                            part_plan *out, seam_error *err);
 
 #endif

@@ -325,6 +325,33 @@ static void read_plan(reader *r, const cJSON *root, part_plan *p) {
   }
 }
 
+seam_status part_plan_parse(const char *text, size_t size, const char *origin, const char *expect_sha256_hex,
+                            part_plan *out, seam_error *err) {
+  memset(out, 0, sizeof *out);
+  if (size > PLAN_MAX_FILE_BYTES)
+    return seam_fail(err, SEAM_ERR_LIMIT, "plan '%s' is over %zu MiB", origin, PLAN_MAX_FILE_BYTES >> 20);
+  cJSON *root = cJSON_ParseWithLength(text, size);
+  if (!root || !cJSON_IsObject(root)) {
+    cJSON_Delete(root);
+    return seam_fail(err, SEAM_ERR_PARSE, "plan '%s' is not a JSON object", origin);
+  }
+  reader r = {.path = origin, .err = err};
+  read_plan(&r, root, out);
+  cJSON_Delete(root);
+  if (r.bad) {
+    part_plan_free(out);
+    return err ? err->status : SEAM_ERR_PARSE;
+  }
+  if (expect_sha256_hex && strcmp(expect_sha256_hex, out->sha256) != 0) {
+    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
+              "plan '%s' is for another model file (sha256 %.12s…, this file is %.12s…): make a "
+              "plan for this file with `seam partition`", origin, out->sha256, expect_sha256_hex);
+    part_plan_free(out);
+    return SEAM_ERR_INVALID_ARGUMENT;
+  }
+  return SEAM_OK;
+}
+
 seam_status part_plan_load(const char *path, const char *expect_sha256_hex, part_plan *out,
                            seam_error *err) {
   memset(out, 0, sizeof *out);
@@ -337,29 +364,7 @@ seam_status part_plan_load(const char *path, const char *expect_sha256_hex, part
                    : !bytes ? seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory")
                             : seam_read_exact(fd, path, 0, bytes, (size_t)size, err);
   close(fd);
-  if (st != SEAM_OK) {
-    free(bytes);
-    return st;
-  }
-  cJSON *root = cJSON_ParseWithLength(bytes, size);
+  if (st == SEAM_OK) st = part_plan_parse(bytes, (size_t)size, path, expect_sha256_hex, out, err);
   free(bytes);
-  if (!root || !cJSON_IsObject(root)) {
-    cJSON_Delete(root);
-    return seam_fail(err, SEAM_ERR_PARSE, "plan '%s' is not a JSON object", path);
-  }
-  reader r = {.path = path, .err = err};
-  read_plan(&r, root, out);
-  cJSON_Delete(root);
-  if (r.bad) {
-    part_plan_free(out);
-    return err ? err->status : SEAM_ERR_PARSE;
-  }
-  if (expect_sha256_hex && strcmp(expect_sha256_hex, out->sha256) != 0) {
-    seam_fail(err, SEAM_ERR_INVALID_ARGUMENT,
-              "plan '%s' is for another model file (sha256 %.12s…, this file is %.12s…): make a "
-              "plan for this file with `seam partition`", path, out->sha256, expect_sha256_hex);
-    part_plan_free(out);
-    return SEAM_ERR_INVALID_ARGUMENT;
-  }
-  return SEAM_OK;
+  return st;
 }

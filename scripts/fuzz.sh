@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(model_load npy codec cloud); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(model_load npy codec cloud plan); fi
 case "$seconds" in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2 ;;
 esac
