@@ -101,11 +101,12 @@ static bool grow_double(double **p, size_t n) {
 
 static bool grow_arcs(part_flow *g) {
   size_t c = (size_t)g->cap_arcs * 2;
-  /* Each array keeps its old contents when another fails to grow. */
-  bool ok = grow_int(&g->tail, c) & grow_int(&g->head, c) & grow_double(&g->cap, c) & grow_int(&g->pos, c) &
-            grow_int(&g->to, c) & grow_int(&g->rev, c) & grow_double(&g->res, c) & grow_double(&g->rres, c);
-  if (ok) g->cap_arcs = (int)c;
-  return ok;
+  /* Every array is grown (no short circuit): each keeps its old contents
+   * when another fails to grow. */
+  int failed = !grow_int(&g->tail, c) + !grow_int(&g->head, c) + !grow_double(&g->cap, c) + !grow_int(&g->pos, c) +
+               !grow_int(&g->to, c) + !grow_int(&g->rev, c) + !grow_double(&g->res, c) + !grow_double(&g->rres, c);
+  if (!failed) g->cap_arcs = (int)c;
+  return !failed;
 }
 
 int part_flow_add_edge(part_flow *g, int from, int to, double cap, seam_error *err) {
