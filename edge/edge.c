@@ -41,6 +41,7 @@
 
 #define EDGE_MAX_MESSAGE_BYTES ((size_t)64 << 20)
 #define EDGE_NO_DEADLINE_MS (24 * 3600 * 1000)
+#define EDGE_MAX_PLAN_CUTS 256
 
 struct seam_edge_session {
   seam_model *model;
@@ -108,6 +109,11 @@ static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, 
   }
   if ((st = plan_codec(plan, &s->codec, err)) == SEAM_OK && part_plan_find(plan, "local") < 0)
     st = seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "plan '%s' has no \"local\" candidate", cfg->plan_path);
+  /* Every candidate is a route prepared and warmed at open: a bound keeps
+   * a hostile or runaway plan from making open take forever. */
+  if (st == SEAM_OK && plan->n_candidates > EDGE_MAX_PLAN_CUTS)
+    st = seam_fail(err, SEAM_ERR_LIMIT, "plan '%s' has %d candidate cuts; a session takes at most %d",
+                   cfg->plan_path, plan->n_candidates, EDGE_MAX_PLAN_CUTS);
   if (st == SEAM_OK && !(s->routes = calloc((size_t)plan->n_candidates, sizeof *s->routes)))
     st = seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   for (int i = 0; st == SEAM_OK && i < plan->n_candidates; i++) {

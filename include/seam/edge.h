@@ -79,7 +79,8 @@ typedef struct seam_edge_config {
    * probes it in the background with a growing backoff (200 ms to 5 s),
    * going back to the plan when it answers; measures the link with Echo
    * probes while no request does. The plan's codec and zstd level replace
-   * codec and zstd_level (its costs were measured with them). */
+   * codec and zstd_level (its costs were measured with them). A plan may
+   * hold at most 256 candidate cuts (SEAM_ERR_LIMIT beyond). */
   const char *plan_path;
   /* cut = "auto": 1 = do not warm the plan's cuts at open (by default every
    * cut's head and device tail run once on made-up inputs, so changing the
