@@ -4,27 +4,28 @@
  *   cut_codec_bench --model M.onnx --input X.npy --csv OUT.csv [--sample K]
  *                   [--name NAME] [--runs N] [--threads N] [--image]
  *
- * Runs the model once on one sample (item K of the input's first dimension)
- * with the plain executor, keeping every tensor it computes; enumerates the
- * candidate cuts (partitioner/cuts.h); encodes and decodes every tensor that
- * belongs to a cut in each encoding (RAW FP32, F16, INT8, INT8+zstd 1,
- * INT8+zstd 3; INT8 from the tensor's own min/max) --runs times, the way the
- * edge sends it (tensors other than float32 travel RAW, with the same zstd
- * level); and writes one CSV row per cut: its tensors and shapes, the
- * multiply-adds on each side, and per encoding the bytes on the wire (the
- * Tensor.payload sizes of its tensors), those bytes divided by the float32
- * input (what a cloud-only run sends as RAW) and, with --image, by the input
- * as 8-bit image bytes (one byte per element), the median encode and decode
- * times summed over its tensors, and the largest absolute error after
- * decoding. Progress goes to stderr. */
+ * Measures the model on one sample (item K of the input's first dimension)
+ * with the plain executor (partitioner/measure.h) and lists its candidate
+ * cuts (partitioner/frontier.h); runs it once more for the tensors that
+ * belong to a cut; encodes and decodes each of them in each encoding (RAW
+ * FP32, F16, INT8, INT8+zstd 1, INT8+zstd 3; INT8 from the tensor's own
+ * min/max) --runs times, the way the edge sends it (tensors other than
+ * float32 travel RAW, with the same zstd level); and writes one CSV row per
+ * cut: its tensors and shapes, the multiply-adds on each side, and per
+ * encoding the bytes on the wire (the Tensor.payload sizes of its tensors),
+ * those bytes divided by the float32 input (what a cloud-only run sends as
+ * RAW) and, with --image, by the input as 8-bit image bytes (one byte per
+ * element), the median encode and decode times summed over its tensors, and
+ * the largest absolute error after decoding. Progress goes to stderr. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/codec_common.h"
-#include "runtime/macs.h"
-#include "partitioner/cuts.h"
+#include "common/error.h"
+#include "partitioner/frontier.h"
+#include "partitioner/measure.h"
 #include "runtime/model.h"
 #include "runtime/tensor.h"
 
@@ -40,26 +41,6 @@ static const encoding ENCODINGS[] = {
     {"int8_zstd3", SEAM_ENCODING_INT8, 3},
 };
 #define N_ENC (sizeof ENCODINGS / sizeof ENCODINGS[0])
-
-/* What one observed run leaves: every computed tensor and every node's MACs. */
-typedef struct observed {
-  const seam_graph *g;
-  seam_tensor **kept;  /* by value index */
-  int64_t *value_bytes, *node_macs;
-  bool failed;
-} observed;
-
-static void keep(void *user, const seam_node *node, const seam_tensor *const *in, seam_tensor *const *out) {
-  observed *o = user;
-  o->node_macs[node - o->g->nodes] = seam_node_macs(node, in, out);
-  for (int k = 0; k < node->n_outputs; k++) {
-    int v = node->outputs[k];
-    if (v < 0 || !out[k] || o->kept[v]) continue;
-    seam_error err;
-    if (!(o->kept[v] = seam_tensor_clone(out[k], &err))) o->failed = true;
-    o->value_bytes[v] = (int64_t)seam_tensor_nbytes(out[k]);
-  }
-}
 
 /* A CSV field: quoted, with quotes doubled. */
 static void csv_text(FILE *f, const char *s) {
@@ -84,23 +65,23 @@ static void csv_header(FILE *f, bool image) {
 }
 
 /* One row: the cut's figures are sums over its tensors (max for the error). */
-static void csv_row(FILE *f, const char *model, const seam_graph *g, const seam_cut *cut, const observed *o,
-                    codec_measure (*m)[N_ENC], int64_t in_elements, bool image) {
+static void csv_row(FILE *f, const char *model, const part_dag *d, const part_frontier *cut,
+                    seam_tensor *const *kept, codec_measure (*m)[N_ENC], int64_t in_elements, bool image) {
   int64_t total = cut->head_macs + cut->tail_macs, elements = 0;
   char shape[128];
   fprintf(f, "%s,%d,", model, cut->position);
-  csv_text(f, cut->position ? g->nodes[cut->position - 1].name : "");
+  csv_text(f, part_frontier_after(d, cut));
   fprintf(f, ",%d,", cut->n_tensors);
   size_t cap = 16;
-  for (int i = 0; i < cut->n_tensors; i++) cap += strlen(g->values[cut->values[i]].name) + sizeof shape + 2;
+  for (int i = 0; i < cut->n_tensors; i++) cap += strlen(d->tensors[cut->tensors[i]].name) + sizeof shape + 2;
   char *names = calloc(cap, 1), *shapes = calloc(cap, 1);
   for (int i = 0; names && shapes && i < cut->n_tensors; i++) {
-    const seam_tensor *t = o->kept[cut->values[i]];
+    const seam_tensor *t = kept[cut->tensors[i]];
     if (i) {
       strcat(names, ";");
       strcat(shapes, ";");
     }
-    strcat(names, g->values[cut->values[i]].name);
+    strcat(names, d->tensors[cut->tensors[i]].name);
     strcat(shapes, seam_shape_str(t->rank, t->dims, shape, sizeof shape));
     elements += t->count;
   }
@@ -115,7 +96,7 @@ static void csv_row(FILE *f, const char *model, const seam_graph *g, const seam_
   for (size_t k = 0; k < N_ENC; k++) {
     double bytes = 0, enc = 0, dec = 0, err = 0;
     for (int i = 0; i < cut->n_tensors; i++) {
-      const codec_measure *x = &m[cut->values[i]][k];
+      const codec_measure *x = &m[cut->tensors[i]][k];
       bytes += (double)x->bytes;
       enc += x->encode_us;
       dec += x->decode_us;
@@ -128,42 +109,54 @@ static void csv_row(FILE *f, const char *model, const seam_graph *g, const seam_
   fputc('\n', f);
 }
 
-/* Encodes every tensor that belongs to a cut in every encoding. */
-static int measure_all(const seam_graph *g, const seam_cut_list *cuts, const observed *o, int runs,
-                       codec_measure (*m)[N_ENC]) {
-  bool *in_cut = calloc((size_t)g->n_values + 1, sizeof *in_cut);
-  if (!in_cut) return 1;
-  int total = 0, done = 0;
-  for (int c = 0; c < cuts->n; c++)
-    for (int i = 0; i < cuts->cuts[c].n_tensors; i++) {
-      int v = cuts->cuts[c].values[i];
-      total += !in_cut[v];
-      in_cut[v] = true;
+/* kept[t] (by tensor of d; NULL for one in no cut): every tensor that
+ * belongs to a cut, from one more run of the model on the input. */
+static seam_status keep_cut_tensors(const seam_model *model, const char *input_name, const seam_tensor *input,
+                                    const part_dag *d, const part_frontier_list *cuts, seam_tensor **kept,
+                                    seam_error *err) {
+  bool *in_cut = calloc((size_t)d->n_tensors + 1, sizeof *in_cut);
+  int *which = malloc(sizeof(int) * ((size_t)d->n_tensors + 1)), n = 0;
+  const char **names = calloc((size_t)d->n_tensors + 1, sizeof *names);
+  seam_tensor **outs = calloc((size_t)d->n_tensors + 1, sizeof *outs);
+  seam_status st = in_cut && which && names && outs ? SEAM_OK : seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
+  for (int c = 0; st == SEAM_OK && c < cuts->n; c++)
+    for (int i = 0; i < cuts->frontiers[c].n_tensors; i++) in_cut[cuts->frontiers[c].tensors[i]] = true;
+  for (int t = 0; st == SEAM_OK && t < d->n_tensors; t++)
+    if (in_cut[t]) {
+      which[n] = t;
+      names[n++] = d->tensors[t].name;
     }
-  int rc = 0;
+  if (st == SEAM_OK) st = seam_model_run(model, 1, &input_name, &input, (size_t)n, names, outs, err);
+  for (int i = 0; st == SEAM_OK && i < n; i++) kept[which[i]] = outs[i];
+  free(in_cut);
+  free(which);
+  free(names);
+  free(outs);
+  return st;
+}
+
+/* Encodes every kept tensor in every encoding. */
+static int measure_all(const part_dag *d, seam_tensor *const *kept, int runs, codec_measure (*m)[N_ENC]) {
+  int total = 0, done = 0, rc = 0;
+  for (int t = 0; t < d->n_tensors; t++) total += kept[t] != NULL;
   char shape[128];
-  for (int v = 0; v < g->n_values && rc == 0; v++) {
-    if (!in_cut[v]) continue;
-    const seam_tensor *t = o->kept[v];
-    if (!t) {
-      fprintf(stderr, "cut_codec_bench: the run did not compute '%s'\n", g->values[v].name);
-      rc = 1;
-      break;
-    }
-    fprintf(stderr, "\r[%d/%d tensors] %-60.60s %-18s", ++done, total, g->values[v].name,
+  for (int v = 0; v < d->n_tensors && rc == 0; v++) {
+    const seam_tensor *t = kept[v];
+    const char *name = d->tensors[v].name;
+    if (!t) continue;
+    fprintf(stderr, "\r[%d/%d tensors] %-60.60s %-18s", ++done, total, name,
             seam_shape_str(t->rank, t->dims, shape, sizeof shape));
     for (size_t k = 0; k < N_ENC && rc == 0; k++) {
       seam_codec_options opt = {.encoding = ENCODINGS[k].enc, .zstd_level = ENCODINGS[k].level};
       if (t->dtype != SEAM_DTYPE_FLOAT32) opt.encoding = SEAM_ENCODING_RAW; /* as the edge sends it */
       seam_error err;
-      if (codec_measure_tensor(t, g->values[v].name, &opt, runs, &m[v][k], &err) != SEAM_OK) {
-        fprintf(stderr, "\ncut_codec_bench: '%s' (%s): %s\n", g->values[v].name, ENCODINGS[k].key, err.message);
+      if (codec_measure_tensor(t, name, &opt, runs, &m[v][k], &err) != SEAM_OK) {
+        fprintf(stderr, "\ncut_codec_bench: '%s' (%s): %s\n", name, ENCODINGS[k].key, err.message);
         rc = 1;
       }
     }
   }
   fprintf(stderr, "\n");
-  free(in_cut);
   return rc;
 }
 
@@ -222,58 +215,49 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cut_codec_bench: %s\n", err.message);
     return 1;
   }
-  const seam_graph *g = model->graph;
   int rc = 1;
-  observed o = {.g = g};
-  o.kept = calloc((size_t)g->n_values + 1, sizeof *o.kept);
-  o.value_bytes = calloc((size_t)g->n_values + 1, sizeof *o.value_bytes);
-  o.node_macs = calloc((size_t)g->n_nodes + 1, sizeof *o.node_macs);
-  seam_tensor **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
-  codec_measure (*m)[N_ENC] = calloc((size_t)g->n_values + 1, sizeof *m);
-  seam_cut_list cuts = {0};
+  part_dag d = {0};
+  part_frontier_list cuts = {0};
+  seam_tensor **kept = NULL;
+  codec_measure (*m)[N_ENC] = NULL;
   FILE *csv = NULL;
-  int in_v = seam_graph_find_value(g, input_name);
-  if (!o.kept || !o.value_bytes || !o.node_macs || !outs || !m || in_v < 0 ||
-      !(o.kept[in_v] = seam_tensor_clone(input, &err))) {
-    fprintf(stderr, "cut_codec_bench: out of memory\n");
-    goto done;
-  }
-  o.value_bytes[in_v] = (int64_t)seam_tensor_nbytes(input);
   char shape[128];
-  fprintf(stderr, "%s: running %s once on %s\n", name, model_path,
+  fprintf(stderr, "%s: running %s on %s\n", name, model_path,
           seam_shape_str(input->rank, input->dims, shape, sizeof shape));
-  seam_node_observer obs = {.after_node = keep, .user = &o};
   const seam_tensor *ins[1] = {input};
-  if (seam_model_run_observed(model, 1, &input_name, ins, (size_t)g->n_outputs, NULL, outs, &obs, &err) != SEAM_OK ||
-      seam_cuts_enumerate(g, o.value_bytes, o.node_macs, &cuts, &err) != SEAM_OK) {
+  part_measure_options po = {.n_inputs = 1, .input_names = &input_name, .inputs = ins};
+  if (part_measure(model, &po, &d, &err) != SEAM_OK || part_frontiers(&d, &cuts, &err) != SEAM_OK) {
     fprintf(stderr, "cut_codec_bench: %s\n", err.message);
     goto done;
   }
-  if (o.failed) {
-    fprintf(stderr, "cut_codec_bench: out of memory keeping the run's tensors\n");
+  kept = calloc((size_t)d.n_tensors + 1, sizeof *kept);
+  m = calloc((size_t)d.n_tensors + 1, sizeof *m);
+  if (!kept || !m) {
+    fprintf(stderr, "cut_codec_bench: out of memory\n");
+    goto done;
+  }
+  if (keep_cut_tensors(model, input_name, input, &d, &cuts, kept, &err) != SEAM_OK) {
+    fprintf(stderr, "cut_codec_bench: %s\n", err.message);
     goto done;
   }
   fprintf(stderr, "%s: %d candidate cuts; encoding their tensors %d times each in %zu encodings\n", name, cuts.n,
           runs, N_ENC);
-  if (measure_all(g, &cuts, &o, runs, m) != 0) goto done;
+  if (measure_all(&d, kept, runs, m) != 0) goto done;
   if (!(csv = fopen(csv_path, "w"))) {
     fprintf(stderr, "cut_codec_bench: cannot write '%s'\n", csv_path);
     goto done;
   }
   csv_header(csv, image);
-  for (int c = 0; c < cuts.n; c++) csv_row(csv, name, g, &cuts.cuts[c], &o, m, input->count, image);
+  for (int c = 0; c < cuts.n; c++) csv_row(csv, name, &d, &cuts.frontiers[c], kept, m, input->count, image);
   rc = fclose(csv) == 0 ? 0 : 1;
   if (rc) fprintf(stderr, "cut_codec_bench: cannot write '%s'\n", csv_path);
   else fprintf(stderr, "%s: wrote %d rows to %s\n", name, cuts.n, csv_path);
 done:
-  for (int v = 0; o.kept && v < g->n_values; v++) seam_tensor_free(o.kept[v]);
-  for (int i = 0; outs && i < g->n_outputs; i++) seam_tensor_free(outs[i]);
-  free(o.kept);
-  free(o.value_bytes);
-  free(o.node_macs);
-  free(outs);
+  for (int t = 0; kept && t < d.n_tensors; t++) seam_tensor_free(kept[t]);
+  free(kept);
   free(m);
-  seam_cut_list_free(&cuts);
+  part_frontier_list_free(&cuts);
+  part_dag_free(&d);
   seam_tensor_free(input);
   seam_model_free(model);
   return rc;

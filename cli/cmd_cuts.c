@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "partitioner/cuts.h"
-#include "runtime/macs.h"
+#include "common/error.h"
+#include "partitioner/frontier.h"
+#include "partitioner/measure.h"
 #include "runtime/model.h"
 
 static void cuts_usage(FILE *out) {
@@ -24,35 +25,41 @@ static void cuts_usage(FILE *out) {
           "outputs equal the full run's.\n");
 }
 
-typedef struct measure {
-  const seam_graph *g;
-  int64_t *value_bytes, *value_count, *node_macs;
-} measure;
+/* The table's int8 column as part_measure's wire bytes: a tensor's INT8
+ * payload before compression, one byte per element. */
+static seam_status int8_bytes(void *user, const char *name, const part_sample *s, int64_t *bytes,
+                              double *encode_ms, seam_error *err) {
+  (void)user;
+  const seam_tensor *t = part_sample_find(s, name);
+  if (!t) return seam_fail(err, SEAM_ERR_NOT_FOUND, "the run did not compute '%s'", name);
+  *bytes = (int64_t)seam_tensor_count(t);
+  *encode_ms = 0;
+  return SEAM_OK;
+}
 
-static void record(void *user, const seam_node *node, const seam_tensor *const *in, seam_tensor *const *out) {
-  measure *m = user;
-  int index = (int)(node - m->g->nodes);
-  m->node_macs[index] = seam_node_macs(node, in, out);
-  for (int k = 0; k < node->n_outputs; k++) {
-    int v = node->outputs[k];
-    if (v < 0 || !out[k]) continue;
-    m->value_bytes[v] = (int64_t)seam_tensor_nbytes(out[k]);
-    m->value_count[v] = (int64_t)seam_tensor_count(out[k]);
-  }
+/* One run of the model on feeds: its DAG and every frontier of it. */
+static seam_status measure_cuts(const seam_model *model, const cli_feeds *feeds, part_dag *d,
+                                part_frontier_list *cuts, seam_error *err) {
+  part_wire wire = {.tensor = int8_bytes};
+  part_measure_options mo = {.n_inputs = (size_t)feeds->n,
+                             .input_names = feeds->names,
+                             .inputs = (const seam_tensor *const *)feeds->tensors,
+                             .wire = &wire};
+  seam_status st = part_measure(model, &mo, d, err);
+  return st == SEAM_OK ? part_frontiers(d, cuts, err) : st;
 }
 
 /* Runs head (inputs → cut) and tail (cut → outputs); the largest difference
  * from the full run's outputs, or -1 when a run fails (message in err). */
-static double verify_cut(const seam_model *model, const cli_feeds *feeds, const seam_cut *cut,
-                         seam_tensor *const *full, seam_error *err) {
-  const seam_graph *g = model->graph;
-  int n = cut->n_tensors, n_out = g->n_outputs;
+static double verify_cut(const seam_model *model, const cli_feeds *feeds, const part_dag *d,
+                         const part_frontier *cut, seam_tensor *const *full, seam_error *err) {
+  int n = cut->n_tensors, n_out = (int)seam_model_output_count(model);
   const char **names = calloc((size_t)n + 1, sizeof *names);
   seam_tensor **cut_tensors = calloc((size_t)n + 1, sizeof *cut_tensors);
   seam_tensor **outputs = calloc((size_t)n_out + 1, sizeof *outputs);
   double worst = -1;
   if (!names || !cut_tensors || !outputs) goto out;
-  for (int i = 0; i < n; i++) names[i] = g->values[cut->values[i]].name;
+  for (int i = 0; i < n; i++) names[i] = d->tensors[cut->tensors[i]].name;
   if (seam_model_run(model, (size_t)feeds->n, feeds->names, (const seam_tensor *const *)feeds->tensors,
                      (size_t)n, names, cut_tensors, err) != SEAM_OK ||
       seam_model_run(model, (size_t)n, names, (const seam_tensor *const *)cut_tensors, (size_t)n_out, NULL,
@@ -65,8 +72,8 @@ static double verify_cut(const seam_model *model, const cli_feeds *feeds, const 
       break;
     }
     for (int64_t i = 0; i < full[o]->count; i++) {
-      double d = fabs(seam_tensor_get_f64(outputs[o], i) - seam_tensor_get_f64(full[o], i));
-      if (!(d <= worst)) worst = d;
+      double diff = fabs(seam_tensor_get_f64(outputs[o], i) - seam_tensor_get_f64(full[o], i));
+      if (!(diff <= worst)) worst = diff;
     }
   }
 out:
@@ -80,10 +87,10 @@ out:
   return worst;
 }
 
-static void print_names(const seam_graph *g, const seam_cut *c) {
+static void print_names(const part_dag *d, const part_frontier *c) {
   int printed = 0;
   for (int i = 0; i < c->n_tensors; i++) {
-    const char *name = g->values[c->values[i]].name;
+    const char *name = d->tensors[c->tensors[i]].name;
     int len = (int)strlen(name);
     if (printed + len > 70) {
       printf("%s… (+%d)", i ? ", " : "", c->n_tensors - i);
@@ -93,32 +100,113 @@ static void print_names(const seam_graph *g, const seam_cut *c) {
   }
 }
 
-static cJSON *cuts_json(const seam_model *model, const seam_cut_list *cuts, const measure *m, int64_t total_macs) {
-  const seam_graph *g = model->graph;
+/* The --json document. A tensor's wire bytes are its elements (int8_bytes). */
+static cJSON *cuts_json(const part_dag *d, const part_frontier_list *cuts, int64_t total_macs) {
   cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "cuts");
   cJSON_AddNumberToObject(root, "total_macs", (double)total_macs);
   for (int c = 0; c < cuts->n; c++) {
-    const seam_cut *cut = &cuts->cuts[c];
+    const part_frontier *cut = &cuts->frontiers[c];
     cJSON *item = cJSON_CreateObject(), *tensors = cJSON_AddArrayToObject(item, "tensors");
     cJSON_AddNumberToObject(item, "position", cut->position);
-    cJSON_AddStringToObject(item, "after_node", cut->position ? g->nodes[cut->position - 1].name : "");
-    int64_t elements = 0;
+    cJSON_AddStringToObject(item, "after_node", part_frontier_after(d, cut));
     for (int i = 0; i < cut->n_tensors; i++) {
       cJSON *t = cJSON_CreateObject();
-      int v = cut->values[i];
-      cJSON_AddStringToObject(t, "name", g->values[v].name);
-      cJSON_AddNumberToObject(t, "bytes", (double)m->value_bytes[v]);
-      cJSON_AddNumberToObject(t, "elements", (double)m->value_count[v]);
+      const part_tensor *x = &d->tensors[cut->tensors[i]];
+      cJSON_AddStringToObject(t, "name", x->name);
+      cJSON_AddNumberToObject(t, "bytes", (double)x->bytes);
+      cJSON_AddNumberToObject(t, "elements", (double)x->wire_bytes);
       cJSON_AddItemToArray(tensors, t);
-      elements += m->value_count[v];
     }
     cJSON_AddNumberToObject(item, "bytes", (double)cut->bytes);
-    cJSON_AddNumberToObject(item, "int8_bytes", (double)elements);
+    cJSON_AddNumberToObject(item, "int8_bytes", (double)cut->wire_bytes);
     cJSON_AddNumberToObject(item, "head_macs", (double)cut->head_macs);
     cJSON_AddNumberToObject(item, "tail_macs", (double)cut->tail_macs);
     cJSON_AddItemToArray(list, item);
   }
   return root;
+}
+
+static bool write_json(const char *path, const part_dag *d, const part_frontier_list *cuts,
+                       int64_t total_macs) {
+  cJSON *json = cuts_json(d, cuts, total_macs);
+  char *text = json ? cJSON_Print(json) : NULL;
+  FILE *f = text ? fopen(path, "w") : NULL;
+  bool ok = f && fputs(text, f) >= 0;
+  if (f) ok = (fclose(f) == 0) && ok;
+  cJSON_free(text);
+  cJSON_Delete(json);
+  if (!ok) fprintf(stderr, "seam cuts: cannot write '%s'\n", path);
+  return ok;
+}
+
+/* One row of the table, without its verdict or newline. */
+static void print_cut(const part_dag *d, const part_frontier *cut, int64_t input_bytes, int64_t total_macs) {
+  const char *after = cut->position ? part_frontier_after(d, cut) : "(nothing: all on the server)";
+  int len = (int)strlen(after);
+  printf("%4d  %-34.34s%s %4d %12lld %7.3f %6.1f%%  ", cut->position, len > 34 ? after + len - 34 : after,
+         len > 34 ? "" : "", cut->n_tensors, (long long)cut->bytes,
+         input_bytes ? (double)cut->bytes / (double)input_bytes : 0.0,
+         total_macs ? 100.0 * (double)cut->head_macs / (double)total_macs : 0.0);
+  print_names(d, cut);
+}
+
+/* The table (and with full, each cut's verdict); the number of failed cuts. */
+static int print_cuts(const char *model_path, const seam_model *model, const cli_feeds *feeds,
+                      const part_dag *d, const part_frontier_list *cuts, seam_tensor *const *full) {
+  int64_t input_bytes = cuts->frontiers[0].bytes, total_macs = cuts->frontiers[0].tail_macs;
+  int failures = 0;
+  printf("model %s: %d nodes, %d candidate cuts; the inputs are %lld bytes, %.3f GMACs in all\n", model_path,
+         d->n_nodes, cuts->n, (long long)input_bytes, (double)total_macs / 1e9);
+  printf("%4s  %-34s %4s %12s %7s %7s  %s%s\n", "pos", "after node", "n", "bytes", "÷input", "head %", "tensors",
+         full ? "  (verify)" : "");
+  for (int c = 0; c < cuts->n; c++) {
+    print_cut(d, &cuts->frontiers[c], input_bytes, total_macs);
+    if (full) {
+      seam_error err = {0};
+      double worst = verify_cut(model, feeds, d, &cuts->frontiers[c], full, &err);
+      bool ok = worst >= 0 && worst <= 1e-5;
+      failures += !ok;
+      if (worst < 0) printf("  FAIL: %s", err.message);
+      else printf("  %s (max diff %.2g)", ok ? "ok" : "FAIL", worst);
+    }
+    printf("\n");
+  }
+  return failures;
+}
+
+/* Measures, prints and (with verify) checks every cut of model; the exit
+ * code. */
+static int run_cuts(const char *model_path, const seam_model *model, const cli_feed_args *feed,
+                    const char *json_path, bool verify) {
+  size_t n_out = seam_model_output_count(model);
+  int rc = 1;
+  cli_feeds feeds = {0};
+  part_dag d = {0};
+  part_frontier_list cuts = {0};
+  seam_error err = {0};
+  seam_tensor **full = calloc(n_out + 1, sizeof *full);
+  if (!full) {
+    fprintf(stderr, "seam cuts: out of memory\n");
+    return 1;
+  }
+  if (cli_make_feeds(model, feed, "cuts", &feeds) != 0) goto done;
+  if (measure_cuts(model, &feeds, &d, &cuts, &err) != SEAM_OK ||
+      (verify && seam_model_run(model, (size_t)feeds.n, feeds.names, (const seam_tensor *const *)feeds.tensors,
+                                n_out, NULL, full, &err) != SEAM_OK)) {
+    fprintf(stderr, "seam cuts: %s\n", err.message);
+    goto done;
+  }
+  int failures = print_cuts(model_path, model, &feeds, &d, &cuts, verify ? full : NULL);
+  if (json_path && !write_json(json_path, &d, &cuts, cuts.frontiers[0].tail_macs)) goto done;
+  if (verify) printf("%d passed, %d failed\n", cuts.n - failures, failures);
+  rc = failures ? 1 : 0;
+done:
+  for (size_t o = 0; o < n_out; o++) seam_tensor_free(full[o]);
+  free(full);
+  part_frontier_list_free(&cuts);
+  part_dag_free(&d);
+  cli_feeds_free(&feeds);
+  return rc;
 }
 
 int cmd_cuts(int argc, char **argv) {
@@ -166,80 +254,7 @@ int cmd_cuts(int argc, char **argv) {
     fprintf(stderr, "seam cuts: %s\n", err.message);
     return 1;
   }
-  const seam_graph *g = model->graph;
-  int rc = 1, failures = 0;
-  cli_feeds feeds = {0};
-  seam_cut_list cuts = {0};
-  measure m = {.g = g};
-  m.value_bytes = calloc((size_t)g->n_values + 1, sizeof(int64_t));
-  m.value_count = calloc((size_t)g->n_values + 1, sizeof(int64_t));
-  m.node_macs = calloc((size_t)g->n_nodes + 1, sizeof(int64_t));
-  seam_tensor **full = calloc((size_t)g->n_outputs + 1, sizeof *full);
-  if (!m.value_bytes || !m.value_count || !m.node_macs || !full) {
-    fprintf(stderr, "seam cuts: out of memory\n");
-    goto done;
-  }
-  if (cli_make_feeds(model, &feed, "cuts", &feeds) != 0) goto done;
-  for (int i = 0; i < feeds.n; i++) {
-    int v = seam_graph_find_value(g, feeds.names[i]);
-    if (v >= 0) {
-      m.value_bytes[v] = (int64_t)seam_tensor_nbytes(feeds.tensors[i]);
-      m.value_count[v] = (int64_t)seam_tensor_count(feeds.tensors[i]);
-    }
-  }
-  seam_node_observer obs = {.after_node = record, .user = &m};
-  if (seam_model_run_observed(model, (size_t)feeds.n, feeds.names, (const seam_tensor *const *)feeds.tensors,
-                              (size_t)g->n_outputs, NULL, full, &obs, &err) != SEAM_OK ||
-      seam_cuts_enumerate(g, m.value_bytes, m.node_macs, &cuts, &err) != SEAM_OK) {
-    fprintf(stderr, "seam cuts: %s\n", err.message);
-    goto done;
-  }
-  int64_t input_bytes = cuts.cuts[0].bytes, total_macs = cuts.cuts[0].tail_macs;
-  printf("model %s: %d nodes, %d candidate cuts; the inputs are %lld bytes, %.3f GMACs in all\n", model_path,
-         g->n_nodes, cuts.n, (long long)input_bytes, (double)total_macs / 1e9);
-  printf("%4s  %-34s %4s %12s %7s %7s  %s%s\n", "pos", "after node", "n", "bytes", "÷input", "head %", "tensors",
-         verify ? "  (verify)" : "");
-  for (int c = 0; c < cuts.n; c++) {
-    const seam_cut *cut = &cuts.cuts[c];
-    const char *after = cut->position ? g->nodes[cut->position - 1].name : "(nothing: all on the server)";
-    int len = (int)strlen(after);
-    printf("%4d  %-34.34s%s %4d %12lld %7.3f %6.1f%%  ", cut->position, len > 34 ? after + len - 34 : after,
-           len > 34 ? "" : "", cut->n_tensors, (long long)cut->bytes,
-           input_bytes ? (double)cut->bytes / (double)input_bytes : 0.0,
-           total_macs ? 100.0 * (double)cut->head_macs / (double)total_macs : 0.0);
-    print_names(g, cut);
-    if (verify) {
-      double worst = verify_cut(model, &feeds, cut, full, &err);
-      bool ok = worst >= 0 && worst <= 1e-5;
-      failures += !ok;
-      if (worst < 0) printf("  FAIL: %s", err.message);
-      else printf("  %s (max diff %.2g)", ok ? "ok" : "FAIL", worst);
-    }
-    printf("\n");
-  }
-  if (json_path) {
-    cJSON *json = cuts_json(model, &cuts, &m, total_macs);
-    char *text = json ? cJSON_Print(json) : NULL;
-    FILE *f = text ? fopen(json_path, "w") : NULL;
-    bool ok = f && fputs(text, f) >= 0;
-    if (f) ok = (fclose(f) == 0) && ok;
-    cJSON_free(text);
-    cJSON_Delete(json);
-    if (!ok) {
-      fprintf(stderr, "seam cuts: cannot write '%s'\n", json_path);
-      goto done;
-    }
-  }
-  if (verify) printf("%d passed, %d failed\n", cuts.n - failures, failures);
-  rc = failures ? 1 : 0;
-done:
-  for (int o = 0; full && o < g->n_outputs; o++) seam_tensor_free(full[o]);
-  free(full);
-  free(m.value_bytes);
-  free(m.value_count);
-  free(m.node_macs);
-  seam_cut_list_free(&cuts);
-  cli_feeds_free(&feeds);
+  int rc = run_cuts(model_path, model, &feed, json_path, verify);
   seam_model_free(model);
   return rc;
 }

@@ -12,9 +12,9 @@ typedef struct test_cut {
   char **names;  /* the frontier's tensors (the graph inputs at position 0) */
 } test_cut;
 
-/* Every candidate cut of the model at model_path (partitioner/cuts.h, after
- * one run of the plain executor on input, the model's only input), in
- * order. NULL with err filled on failure. */
+/* Every candidate cut of the model at model_path (partitioner/frontier.h,
+ * measured by one run of the plain executor on input, the model's only
+ * input), in order. NULL with err filled on failure. */
 test_cut *cut_list_make(const char *model_path, const seam_tensor *input, int *n_cuts, seam_error *err);
 void cut_list_free(test_cut *cuts, int n_cuts);
 
