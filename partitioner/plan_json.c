@@ -16,6 +16,9 @@
 #define PLAN_VERSION 1
 #define PLAN_MAX_FILE_BYTES ((size_t)256 << 20)
 #define PLAN_MAX_CELLS 4000000
+/* Candidates are compared pairwise (no cut twice): a few thousand at most. */
+#define PLAN_MAX_CANDIDATES 4096
+#define PLAN_MAX_CANDIDATES_TEXT "4096"
 
 static const char *objective_name(part_objective o) {
   return o == PART_MIN_ENERGY ? "energy" : o == PART_MIN_WEIGHTED ? "weighted" : "latency";
@@ -183,13 +186,6 @@ static const char *str(reader *r, const cJSON *o, const char *key) {
   return v ? v->valuestring : "";
 }
 
-static int is_bool(const cJSON *v) { return cJSON_IsBool(v); }
-
-static bool boolean(reader *r, const cJSON *o, const char *key) {
-  const cJSON *v = member(r, o, key, is_bool, "true or false");
-  return v && cJSON_IsTrue(v);
-}
-
 static void fail(reader *r, const char *fmt, const char *detail) {
   if (r->bad) return;
   r->bad = true;
@@ -197,6 +193,30 @@ static void fail(reader *r, const char *fmt, const char *detail) {
   snprintf(msg, sizeof msg, fmt, detail);
   seam_fail(r->err, SEAM_ERR_PARSE, "plan '%s': %s", r->path, msg);
 }
+
+/* A whole number in [lo, hi] (checked before any conversion: a double out
+ * of range does not convert). */
+static int64_t integer(reader *r, const cJSON *o, const char *key, double lo, double hi) {
+  double x = num(r, o, key);
+  if (r->bad) return 0;
+  if (!(x >= lo && x <= hi) || x != floor(x)) {
+    char what[96];
+    snprintf(what, sizeof what, "\"%s\" is not a whole number from %.0f to %.0f", key, lo, hi);
+    fail(r, "%s", what);
+    return 0;
+  }
+  return (int64_t)x;
+}
+
+#define PLAN_MAX_COUNT 4611686018427387904.0 /* 2^62: bytes, MACs */
+
+static int is_bool(const cJSON *v) { return cJSON_IsBool(v); }
+
+static bool boolean(reader *r, const cJSON *o, const char *key) {
+  const cJSON *v = member(r, o, key, is_bool, "true or false");
+  return v && cJSON_IsTrue(v);
+}
+
 
 /* An ascending positive-or-zero axis into *out (n points). */
 static void read_axis(reader *r, const cJSON *grid, const char *key, double **out, int *n, bool positive) {
@@ -235,10 +255,10 @@ static void read_candidate(reader *r, const cJSON *c, part_candidate *out) {
   out->encode_ms = num(r, c, "encode_ms");
   out->tail_ms = num(r, c, "tail_ms");
   out->decode_ms = num(r, c, "decode_ms");
-  out->up_bytes = (int64_t)num(r, c, "up_bytes");
-  out->down_bytes = (int64_t)num(r, c, "down_bytes");
-  out->head_memory_bytes = (int64_t)num(r, c, "head_memory_bytes");
-  out->head_macs = (int64_t)num(r, c, "head_macs");
+  out->up_bytes = integer(r, c, "up_bytes", 0, PLAN_MAX_COUNT);
+  out->down_bytes = integer(r, c, "down_bytes", 0, PLAN_MAX_COUNT);
+  out->head_memory_bytes = integer(r, c, "head_memory_bytes", 0, PLAN_MAX_COUNT);
+  out->head_macs = integer(r, c, "head_macs", 0, PLAN_MAX_COUNT);
   out->head_macs_pct = num(r, c, "head_macs_pct");
   if (!r->bad && (out->head_ms < 0 || out->encode_ms < 0 || out->tail_ms < 0 || out->decode_ms < 0 ||
                   out->up_bytes < 0 || out->down_bytes < 0))
@@ -256,7 +276,7 @@ static bool is_hex64(const char *s) {
 
 static void read_plan(reader *r, const cJSON *root, part_plan *p) {
   if (strcmp(str(r, root, "format"), PLAN_FORMAT) != 0) return fail(r, "%s", "not a seam plan (\"format\")");
-  if ((int)num(r, root, "version") != PLAN_VERSION) return fail(r, "%s", "a plan version this seam does not read");
+  if (num(r, root, "version") != PLAN_VERSION) return fail(r, "%s", "a plan version this seam does not read");
   const cJSON *model = member(r, root, "model", cJSON_IsObject, "an object");
   const char *sha = str(r, model, "sha256");
   if (r->bad) return;
@@ -265,14 +285,14 @@ static void read_plan(reader *r, const cJSON *root, part_plan *p) {
   p->model = strdup(str(r, model, "file"));
   const cJSON *codec = member(r, root, "codec", cJSON_IsObject, "an object");
   p->codec = strdup(str(r, codec, "encoding"));
-  p->zstd_level = (int)num(r, codec, "zstd_level");
+  p->zstd_level = (int)integer(r, codec, "zstd_level", -131072, 22);
   p->search = strcmp(str(r, root, "search"), "prefix") == 0 ? PART_SEARCH_PREFIX : PART_SEARCH_MINCUT;
   const cJSON *goal = member(r, root, "goal", cJSON_IsObject, "an object");
   const char *obj = str(r, goal, "objective");
   p->goal.objective = strcmp(obj, "energy") == 0 ? PART_MIN_ENERGY : strcmp(obj, "weighted") == 0 ? PART_MIN_WEIGHTED : PART_MIN_LATENCY;
   p->goal.energy_weight = num(r, goal, "energy_weight");
   p->goal.deadline_ms = num(r, goal, "deadline_ms");
-  p->goal.memory_bytes = (int64_t)num(r, goal, "memory_bytes");
+  p->goal.memory_bytes = integer(r, goal, "memory_bytes", 0, PLAN_MAX_COUNT);
   p->goal.privacy_raw = boolean(r, goal, "privacy_raw");
   p->goal.min_macs_pct = num(r, goal, "min_macs_pct");
   const cJSON *power = member(r, root, "power_w", cJSON_IsObject, "an object");
@@ -293,7 +313,7 @@ static void read_plan(reader *r, const cJSON *root, part_plan *p) {
   const cJSON *cands = member(r, root, "candidates", cJSON_IsArray, "an array");
   if (r->bad) return;
   int n = cJSON_GetArraySize(cands);
-  if (n < 1 || n > 100000) return fail(r, "%s", "a plan needs 1 to 100000 candidates");
+  if (n < 1 || n > PLAN_MAX_CANDIDATES) return fail(r, "a plan needs 1 to %s candidates", PLAN_MAX_CANDIDATES_TEXT);
   if (!(p->candidates = calloc((size_t)n, sizeof *p->candidates))) return fail(r, "%s", "out of memory");
   const cJSON *c;
   cJSON_ArrayForEach(c, cands) {

@@ -2,6 +2,7 @@
 #include "partitioner/profile_join.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,17 @@ void part_dag_set_times(part_dag *d, const seam_profile *p, part_side side, int 
 static double number(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
   return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* A whole number in [0, max] (0 when absent); *bad when out of range or
+ * not whole (a double out of range does not convert). */
+static int64_t whole(const cJSON *o, const char *key, double max, bool *bad) {
+  double x = number(o, key);
+  if (!(x >= 0 && x <= max) || x != floor(x)) {
+    *bad = true;
+    return 0;
+  }
+  return (int64_t)x;
 }
 
 static const char *string(const cJSON *o, const char *key) {
@@ -86,11 +98,16 @@ seam_status part_profile_parse(const char *json, seam_profile **out, seam_error 
     cJSON_Delete(root);
     return seam_fail(err, SEAM_ERR_PARSE, "not a profile: no \"nodes\" array");
   }
-  seam_profile_info info = {.threads = (int)number(root, "threads"),
-                            .runs = (int)number(root, "runs"),
-                            .warmup = (int)number(root, "warmup"),
+  bool bad_header = false;
+  seam_profile_info info = {.threads = (int)whole(root, "threads", 65536, &bad_header),
+                            .runs = (int)whole(root, "runs", 1e6, &bad_header),
+                            .warmup = (int)whole(root, "warmup", 1e6, &bad_header),
                             .kernels = string(root, "kernels"),
                             .total_ms = number(root, "total_ms")};
+  if (bad_header) {
+    cJSON_Delete(root);
+    return seam_fail(err, SEAM_ERR_PARSE, "not a profile: threads, runs or warmup out of range");
+  }
   seam_profile *p = seam_profile_create(&info, err);
   seam_status st = p ? SEAM_OK : SEAM_ERR_NO_MEMORY;
   int index = 0;
@@ -110,22 +127,22 @@ seam_status part_profile_parse(const char *json, seam_profile **out, seam_error 
     size_t n_out = 0, n_in = 0;
     const char **outs = strings(n, "outputs", &n_out, &bad);
     const char **ins = strings(n, "inputs", &n_in, &bad);
-    if (bad) {
-      st = seam_fail(err, SEAM_ERR_PARSE, "profile node %d: outputs and inputs must be string arrays",
-                     index);
-    } else {
-      seam_node_profile np = {.name = string(n, "name"),
+    seam_node_profile np = {.name = string(n, "name"),
                               .op = string(n, "op"),
                               .median_ms = ms,
-                              .output_bytes = (int64_t)number(n, "output_bytes"),
-                              .macs = (int64_t)number(n, "macs"),
+                              .output_bytes = whole(n, "output_bytes", 4611686018427387904.0, &bad),
+                              .macs = whole(n, "macs", 4611686018427387904.0, &bad),
                               .n_outputs = n_out,
                               .outputs = outs,
                               .n_inputs = n_in,
                               .inputs = ins,
                               .fused_activation = string(n, "fused_activation")};
+    if (bad)
+      st = seam_fail(err, SEAM_ERR_PARSE,
+                     "profile node %d: outputs and inputs must be string arrays, output_bytes and macs whole "
+                     "numbers", index);
+    else
       st = seam_profile_add_node(p, &np, err);
-    }
     free(outs);
     free(ins);
     index++;

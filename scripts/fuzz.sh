@@ -43,6 +43,7 @@ flags_for() {
     npy) echo "-max_len=65536 -malloc_limit_mb=128 -timeout=10" ;;
     codec) echo "-max_len=262144 -malloc_limit_mb=128 -timeout=10" ;;
     cloud) echo "-max_len=131072 -malloc_limit_mb=256 -timeout=20" ;;
+    plan) echo "-max_len=65536 -malloc_limit_mb=256 -timeout=10" ;;
     *) echo "fuzz.sh: unknown target $1" >&2; return 1 ;;
   esac
 }
