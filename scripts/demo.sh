@@ -2,7 +2,8 @@
 # Installs what is missing, builds seam, starts a local seam-cloud worker on
 # 127.0.0.1 and classifies the bundled Fashion-MNIST sample images four ways:
 # all on the device, all on the worker, and split (head here, tail there)
-# with the FP32 head and with the head quantized to INT8.
+# with the FP32 head and with the head quantized to INT8; then lets the
+# partitioner choose (seam partition against the worker, seam run --plan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,3 +82,15 @@ classify "split at $cut: FP32 head on the device, INT8+zstd tensors up, tail on 
   "$model" --cut "$cut" --codec int8 --zstd 1
 classify "split at $cut: INT8 head on the device, INT8+zstd tensors up, FP32 tail on the worker" \
   "$int8_model" --cut "$cut" --codec int8 --zstd 1
+
+echo
+echo "== letting seam choose: seam partition profiles this device, asks the worker for its"
+echo "   profile, measures the link with Echo probes and writes a plan for every condition"
+/usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], np.load(sys.argv[2])[:1])" \
+  "$out/sample.npy" "$samples"
+"$seam" partition --model "$model" --cloud "$endpoint" --input "$out/sample.npy" --runs 5 \
+  --out "$out/plan.json" 2>/dev/null | grep -v '^{'
+echo
+echo "== ten requests with the plan: the cut per request from the live network estimate"
+"$seam" run --model "$model" --input "$out/sample.npy" --remote "$endpoint" --plan "$out/plan.json" \
+  --deadline-ms 5000 --repeat 10 --interval-ms 20
