@@ -33,6 +33,19 @@ void part_dag_set_times(part_dag *d, const seam_profile *p, part_side side, int 
     if (side == PART_DEVICE) d->nodes[n].device_ms = np.median_ms;
     else d->nodes[n].cloud_ms = np.median_ms;
   }
+  /* Per-node medians miss what a whole run pays between nodes (a CPU quota's
+   * throttled periods, scheduling, cache misses after a stall): when the
+   * profile's measured median run is longer than its nodes' sum, the nodes
+   * are scaled up to it, so a head's time adds up to what runs take. */
+  double sum = 0;
+  for (int n = 0; n < d->n_nodes; n++) sum += side == PART_DEVICE ? d->nodes[n].device_ms : d->nodes[n].cloud_ms;
+  if (hit == (int)info.n_nodes && sum > 0 && info.total_ms > sum) {
+    double scale = info.total_ms / sum;
+    for (int n = 0; n < d->n_nodes; n++) {
+      if (side == PART_DEVICE) d->nodes[n].device_ms *= scale;
+      else d->nodes[n].cloud_ms *= scale;
+    }
+  }
   if (matched) *matched = hit;
   if (unknown) *unknown = miss;
 }

@@ -13,7 +13,10 @@ typedef enum part_side { PART_DEVICE = 0, PART_CLOUD = 1 } part_side;
  * belongs to the DAG node that writes the same first output tensor (or,
  * for a node without outputs, has the same name). DAG nodes the profile
  * does not list keep 0 ms (shape computations a run plan evaluates once
- * while planning). *matched and *unknown (either may be NULL) receive how
+ * while planning). When every profile node matched and the profile's median
+ * run is longer than its nodes' medians summed, every node is scaled up by
+ * the ratio (a run's cost between nodes, e.g. a CPU quota's throttling).
+ * *matched and *unknown (either may be NULL) receive how
  * many profile nodes were matched and how many name nothing in the DAG. */
 void part_dag_set_times(part_dag *d, const seam_profile *p, part_side side, int *matched,
                         int *unknown);

@@ -6,7 +6,7 @@
  *
  * Starts a worker on 127.0.0.1 serving a temporary repository that holds the
  * model under the name seam_edge_open derives (the folder holding
- * model.onnx). For every candidate cut (partitioner/cuts.h; every K-th when
+ * model.onnx). For every candidate cut (partitioner/frontier.h; every K-th when
  * K > 1, the first and last always), one split inference of the samples
  * with each codec:
  *
