@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "partitioner/plan.h"
 #include "common/error.h"
@@ -375,16 +374,10 @@ seam_status part_plan_parse(const char *text, size_t size, const char *origin, c
 seam_status part_plan_load(const char *path, const char *expect_sha256_hex, part_plan *out,
                            seam_error *err) {
   memset(out, 0, sizeof *out);
-  uint64_t size = 0;
-  int fd = seam_open_regular(path, "plan", &size, err);
-  if (fd < 0) return err ? err->status : SEAM_ERR_IO;
-  char *bytes = size <= PLAN_MAX_FILE_BYTES ? malloc((size_t)size + 1) : NULL;
-  seam_status st = size > PLAN_MAX_FILE_BYTES
-                       ? seam_fail(err, SEAM_ERR_LIMIT, "plan '%s' is over %zu MiB", path, PLAN_MAX_FILE_BYTES >> 20)
-                   : !bytes ? seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory")
-                            : seam_read_exact(fd, path, 0, bytes, (size_t)size, err);
-  close(fd);
-  if (st == SEAM_OK) st = part_plan_parse(bytes, (size_t)size, path, expect_sha256_hex, out, err);
+  size_t size = 0;
+  char *bytes = seam_read_file_max(path, "plan", PLAN_MAX_FILE_BYTES, &size, err);
+  if (!bytes) return err ? err->status : SEAM_ERR_IO;
+  seam_status st = part_plan_parse(bytes, size, path, expect_sha256_hex, out, err);
   free(bytes);
   return st;
 }

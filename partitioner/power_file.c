@@ -22,13 +22,13 @@ static seam_status take(const cJSON *root, const char *key, double *out, const c
 
 seam_status part_power_load(const char *path, part_power *p, seam_error *err) {
   size_t size = 0;
-  char *text = seam_read_file(path, &size, err);
+  char *text = seam_read_file_max(path, "power file", POWER_MAX_FILE_BYTES, &size, err);
   if (!text) return err ? err->status : SEAM_ERR_IO;
-  cJSON *root = size <= POWER_MAX_FILE_BYTES ? cJSON_ParseWithLength(text, size) : NULL;
+  cJSON *root = cJSON_ParseWithLength(text, size);
   free(text);
   if (!cJSON_IsObject(root)) {
     cJSON_Delete(root);
-    return seam_fail(err, SEAM_ERR_PARSE, "power file '%s' is not a JSON object (of at most 1 MiB)", path);
+    return seam_fail(err, SEAM_ERR_PARSE, "power file '%s' is not a JSON object", path);
   }
   part_power q = *p;
   seam_status st = take(root, "compute_w", &q.compute_w, path, err);

@@ -172,7 +172,8 @@ seam_status part_profile_parse(const char *json, seam_profile **out, seam_error 
 seam_status part_profile_load(const char *path, seam_profile **out, seam_error *err) {
   *out = NULL;
   size_t size = 0;
-  char *bytes = seam_read_file(path, &size, err);
+  /* A profile lists each node once: 256 MiB is far beyond any model's. */
+  char *bytes = seam_read_file_max(path, "profile", (uint64_t)256 << 20, &size, err);
   if (!bytes) return err ? err->status : SEAM_ERR_IO;
   char *text = realloc(bytes, size + 1);
   if (!text) {
