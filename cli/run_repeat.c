@@ -33,6 +33,11 @@ static double max_abs_diff(const seam_tensor *a, const seam_tensor *b) {
   return worst;
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 static const char *where(const seam_edge_timing *t) {
   return t->remote ? "remote" : t->fell_back ? "fell back" : "local";
 }
@@ -82,12 +87,7 @@ static void print_summary(const repeat_totals *r) {
   }
   memcpy(sorted, r->latency_ms, sizeof(double) * (size_t)r->requests);
   size_t n = (size_t)r->requests;
-  for (size_t i = 1; i < n; i++) /* insertion sort: N is small */
-    for (size_t k = i; k > 0 && sorted[k - 1] > sorted[k]; k--) {
-      double x = sorted[k];
-      sorted[k] = sorted[k - 1];
-      sorted[k - 1] = x;
-    }
+  qsort(sorted, n, sizeof *sorted, by_value);
   cJSON_AddNumberToObject(o, "requests", r->requests);
   cJSON_AddNumberToObject(o, "failed", r->failed);
   cJSON_AddNumberToObject(o, "fell_back", r->fell_back);

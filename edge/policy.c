@@ -110,8 +110,7 @@ void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out) {
   pthread_mutex_unlock(&p->lock);
 }
 
-void edge_policy_observe(edge_policy *p, const edge_choice *c, const seam_edge_timing *tm, double call_ms) {
-  (void)c;
+void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms) {
   if (!tm->bytes_up && !tm->remote && !tm->fell_back) return; /* the network was not tried */
   pthread_mutex_lock(&p->lock);
   double now = now_ms();

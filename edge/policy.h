@@ -37,10 +37,9 @@ typedef struct edge_choice {
 /* Chooses for one request with the session's deadline (0 = none). */
 void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out);
 
-/* What one request did, for the estimate and the breaker: remote says
- * whether the network was tried; call_ms is the call's wall time. */
-void edge_policy_observe(edge_policy *p, const edge_choice *c, const seam_edge_timing *tm,
-                         double call_ms);
+/* What one request did (its timing), for the estimate and the breaker;
+ * call_ms is the Infer call's wall time (0 when none was made). */
+void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms);
 
 /* An Echo probe's outcome (ok false: it failed); s NULL: a probe whose time
  * says nothing of the link (the one that made the connection). */
