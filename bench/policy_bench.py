@@ -498,6 +498,8 @@ class Bench:
         regimes = list(REGIMES)
         for name in a.extra:
             regimes.insert(-1, self.links_profile(name))
+        if a.regimes is not None:
+            regimes = [r for r in regimes if r[0] in a.regimes]
         self.up()
         for m in a.only:
             log(f"== {m}")
@@ -627,9 +629,10 @@ def report(b: Bench, argv: list[str]) -> tuple[str, list[str]]:
         splits = [f"{lab[c['cut']]} = `{c['cut']}`" for c in res["candidates"] if c["cut"] not in ("local", "cloud")]
         L.append("Cuts: " + "; ".join(splits) + " (% = the device's share of the multiply-adds)." if splits else
                  "The plan holds no cut between local and cloud.")
-        strategies = list(next(iter(res["regimes"].values()))["stats"].keys())
+        strategies = list(next(iter(res["regimes"].values()))["stats"].keys()) if res["regimes"] else []
         L.append("")
-        L.append("Median latency, ms (p90 in brackets); fb = requests that fell back to the device:")
+        L.append("Median latency, ms (p90 in brackets); fb = requests that fell back to the device:"
+                 if strategies else "No regime was measured in this run.")
         L.append("")
         L.append("| regime | " + " | ".join(lab.get(s, s) for s in strategies) +
                  " | best fixed | policy ÷ best | policy ÷ min(local, cloud) |")
@@ -821,6 +824,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default=None, help="models of make_models.py (default: generated in a temporary folder)")
     ap.add_argument("--only", nargs="+", default=["resnet18", "mobilenet_v2"])
     ap.add_argument("--extra", nargs="*", default=[], help="more regimes: profiles of bench/links.conf (e.g. lte)")
+    ap.add_argument("--regimes", nargs="*", default=None,
+                    help="only these regimes (names as in the report; none: only the plan, step and load runs)")
     ap.add_argument("--requests", type=int, default=40, help="measured requests per regime and strategy")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--warmup", type=int, default=5)
@@ -831,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--step-phase", type=int, default=30, help="requests per phase of the step change")
     ap.add_argument("--step-interval", type=int, default=150)
     ap.add_argument("--load", nargs="*", default=["resnet18"], help="models that get the worker-load run")
-    ap.add_argument("--load-clients", type=int, default=3)
+    ap.add_argument("--load-clients", type=int, default=6)
     ap.add_argument("--no-mincut", action="store_true")
     ap.add_argument("--doc", default=str(REPO / "docs" / "partitioning.md"))
     ap.add_argument("--no-doc", action="store_true")

@@ -17,6 +17,7 @@ typedef struct queue {
   seam_cloud_job *head, *tail;
   int waiting, idle;
   size_t waiting_bytes;
+  int64_t last_wait_ns; /* queue wait of the job a thread took last */
   pthread_t *threads;
   int n_threads;
 } queue;
@@ -94,6 +95,7 @@ void seam_cloud_scheduler_submit(seam_cloud_scheduler *s, size_t i, seam_cloud_j
   size_t waiting_bytes = q->waiting_bytes;
   if (accepted) {
     job->next = NULL;
+    job->queued_ns = seam_clock_ns();
     if (q->tail) q->tail->next = job;
     else q->head = job;
     q->tail = job;
@@ -141,6 +143,7 @@ static void *queue_main(void *arg) {
     q->waiting--;
     q->waiting_bytes -= j->bytes;
     q->idle--;
+    q->last_wait_ns = seam_clock_ns() - j->queued_ns;
     pthread_mutex_unlock(&q->lock);
     struct seam_cloud_job_slot slot = {q, false};
     j->slot = &slot;
@@ -220,6 +223,18 @@ int seam_cloud_scheduler_waiting(seam_cloud_scheduler *s, size_t i) {
   int n = s->queues[i].waiting;
   pthread_mutex_unlock(&s->queues[i].lock);
   return n;
+}
+
+uint64_t seam_cloud_scheduler_wait_us(seam_cloud_scheduler *s, size_t i) {
+  queue *q = &s->queues[i];
+  int64_t now = seam_clock_ns(), wait = 0;
+  pthread_mutex_lock(&q->lock);
+  if (q->idle <= q->waiting) {
+    wait = q->last_wait_ns;
+    if (q->head && now - q->head->queued_ns > wait) wait = now - q->head->queued_ns;
+  }
+  pthread_mutex_unlock(&q->lock);
+  return wait > 0 ? (uint64_t)wait / 1000 : 0;
 }
 
 void seam_cloud_scheduler_drain(seam_cloud_scheduler *s) {

@@ -38,6 +38,7 @@ struct seam_cloud_job {
   seam_grpc_pending *pending; /* abandoned requests are dropped */
   int64_t deadline_ns;        /* CLOCK_MONOTONIC; INT64_MAX: none */
   size_t bytes;               /* request bytes the job holds while it waits */
+  int64_t queued_ns;          /* set by submit: when it joined the queue */
   struct seam_cloud_job_slot *slot; /* the scheduler's, while a queue thread runs it */
 };
 
@@ -64,6 +65,12 @@ void seam_cloud_scheduler_submit(seam_cloud_scheduler *s, size_t i, seam_cloud_j
 
 /* Jobs waiting on queue i (for tests and logs). */
 int seam_cloud_scheduler_waiting(seam_cloud_scheduler *s, size_t i);
+
+/* How long a job submitted to queue i now would wait before a thread
+ * takes it, in microseconds, as the workers' Echo reports it: 0 while a
+ * thread is idle; otherwise the longer of how long the oldest waiting job
+ * has waited so far and the wait of the job a thread took last. */
+uint64_t seam_cloud_scheduler_wait_us(seam_cloud_scheduler *s, size_t i);
 
 /* Shutdown, first step: every waiting job and every later submit is
  * answered UNAVAILABLE; jobs already running go on. */

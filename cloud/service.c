@@ -219,6 +219,20 @@ reply:
   if (rq) seam__v1__model_info_request__free_unpacked(rq, NULL);
 }
 
+/* The wait Echo reports: the named model's queue when it is served, else
+ * the longest over all served models. */
+static uint64_t echo_queue_us(const seam_cloud_service *svc, const char *model_name) {
+  const seam_cloud_model *m = model_name && *model_name ? seam_cloud_repo_find(svc->repo, model_name) : NULL;
+  if (m && m->model) return seam_cloud_scheduler_wait_us(svc->scheduler, seam_cloud_model_index(svc, m));
+  uint64_t longest = 0;
+  for (size_t i = 0; i < svc->repo->n_models; i++) {
+    if (!svc->repo->models[i].model) continue;
+    uint64_t w = seam_cloud_scheduler_wait_us(svc->scheduler, i);
+    if (w > longest) longest = w;
+  }
+  return longest;
+}
+
 static void handle_echo(const seam_cloud_service *svc, const seam_grpc_request *req,
                         seam_grpc_response *r) {
   Seam__V1__EchoReply reply = SEAM__V1__ECHO_REPLY__INIT;
@@ -242,6 +256,7 @@ static void handle_echo(const seam_cloud_service *svc, const seam_grpc_request *
     reply.payload.data = zeros;
     reply.payload.len = n;
     reply.server_time_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+    reply.queue_us = echo_queue_us(svc, rq->model_name);
     reply.handling_us = seam_clock_us_between(req->received_ns, seam_clock_ns());
     r->code = SEAM_RPC_OK;
     pack_reply(svc, &reply.base, r);

@@ -219,7 +219,7 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
                                                       : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS};
     if (!(s->channel = seam_grpc_channel_open_with(cfg->endpoint, &channel, err))) goto bad;
     if (s->policy) {
-      s->prober = edge_prober_start(s->policy, s->channel, s->warm, s->warm ? s->n_routes : 0, err);
+      s->prober = edge_prober_start(s->policy, s->channel, s->model_name, s->warm, s->warm ? s->n_routes : 0, err);
       s->warm = NULL; /* the prober's now */
       if (!s->prober) goto bad;
     }
@@ -577,7 +577,7 @@ void seam_edge_session_view(const seam_edge_session *s, edge_session_view *v) {
   if (s->policy) {
     /* A stream keeps the cut the policy picks when it opens. */
     edge_choice c;
-    edge_policy_choose(s->policy, s->deadline_ms, &c);
+    edge_policy_pick(s->policy, s->deadline_ms, &c);
     r = &s->routes[c.candidate];
   }
   v->model = s->model;

@@ -10,13 +10,27 @@
 #include "common/clock.h"
 #include "common/error.h"
 
-/* A passive sample older than this makes the estimate stale: the prober
- * then measures (RTT and bandwidth probes in turn). */
-#define EDGE_STALE_MS 500
-/* A bandwidth probe occupies the uplink for about this long. */
-#define EDGE_PROBE_LINK_MS 40.0
-#define EDGE_PROBE_MIN_BYTES (8u << 10)
-#define EDGE_PROBE_MAX_BYTES (256u << 10)
+/* An estimate without a sample for EDGE_STALE_MS is stale. A request that
+ * finds it stale has the prober measure it with one round (an empty probe
+ * for the RTT, then one with a payload for the uplink: a probe pair).
+ * Requests that run on the device give no samples, so these rounds are what
+ * let a session running locally see the link come back within a few
+ * requests; one round per request at most, so probing costs in proportion
+ * to use, and an idle session sends nothing (but the breaker's probes). */
+#define EDGE_STALE_MS 200
+/* A round waits for the device to be idle (no request in flight): probes
+ * timed while the device computes measure its CPU as much as the link (a
+ * device held to a CPU quota delays every step of the exchange). Requests
+ * back to back leave no idle moment; a round then goes anyway once the
+ * estimate is this stale. */
+#define EDGE_STALE_BUSY_MS 1200
+/* How often the prober asks whether a round is due, while the session made
+ * a request within EDGE_ACTIVE_MS, and otherwise (besides being woken when
+ * a request ends and a round is due: the gap before the next request may
+ * be short). */
+#define EDGE_ACTIVE_MS 3000
+#define EDGE_POLL_ACTIVE_MS 50
+#define EDGE_POLL_IDLE_MS 250
 
 struct edge_policy {
   pthread_mutex_t lock;
@@ -25,7 +39,11 @@ struct edge_policy {
   edge_breaker breaker;
   int local;          /* the plan's "local" candidate */
   double last_sample_ms;
-  unsigned probes;    /* refresh probes sent (odd: bandwidth) */
+  double last_request_ms; /* when edge_policy_choose was last called; 0 before */
+  bool request_since_round; /* a request was chosen since the last refresh round */
+  int in_flight;            /* requests chosen and not yet observed */
+  void (*wake)(void *);     /* edge_policy_set_waker */
+  void *wake_ctx;
 };
 
 static double now_ms(void) { return (double)seam_clock_us() / 1e3; }
@@ -75,9 +93,14 @@ static void explain(const part_link *l, const part_decision *d, char *why, size_
     snprintf(why + n, size - (size_t)n, "; above breakpoint %.3g", d->breakpoint_below_mbps);
 }
 
-void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out) {
+static void choose(edge_policy *p, int deadline_ms, bool request, edge_choice *out) {
   memset(out, 0, sizeof *out);
   pthread_mutex_lock(&p->lock);
+  if (request) {
+    p->last_request_ms = now_ms();
+    p->request_since_round = true;
+    p->in_flight++;
+  }
   part_net_estimate e;
   part_netest_get(p->net, &e);
   part_link link;
@@ -110,9 +133,27 @@ void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out) {
   pthread_mutex_unlock(&p->lock);
 }
 
-void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms) {
-  if (!tm->bytes_up && !tm->remote && !tm->fell_back) return; /* the network was not tried */
+void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out) { choose(p, deadline_ms, true, out); }
+
+void edge_policy_pick(edge_policy *p, int deadline_ms, edge_choice *out) { choose(p, deadline_ms, false, out); }
+
+void edge_policy_set_waker(edge_policy *p, void (*wake)(void *ctx), void *ctx) {
   pthread_mutex_lock(&p->lock);
+  p->wake = wake;
+  p->wake_ctx = ctx;
+  pthread_mutex_unlock(&p->lock);
+}
+
+void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms) {
+  pthread_mutex_lock(&p->lock);
+  if (p->in_flight > 0) p->in_flight--;
+  /* Under the lock, so that edge_policy_set_waker(NULL) is final. */
+  if (p->wake && p->in_flight == 0 && p->request_since_round && now_ms() - p->last_sample_ms >= EDGE_STALE_MS)
+    p->wake(p->wake_ctx);
+  if (!tm->bytes_up && !tm->remote && !tm->fell_back) { /* the network was not tried */
+    pthread_mutex_unlock(&p->lock);
+    return;
+  }
   double now = now_ms();
   bool network_failed = tm->fell_back &&
                         (tm->reason == SEAM_EDGE_REASON_NETWORK || tm->reason == SEAM_EDGE_REASON_DEADLINE);
@@ -140,15 +181,22 @@ void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call
 void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s) {
   pthread_mutex_lock(&p->lock);
   double now = now_ms();
-  if (ok) {
+  if (ok)
     edge_breaker_success(&p->breaker, now_ms_int());
-    if (s) {
-      part_netest_add(p->net, s);
-      p->last_sample_ms = now;
-    }
-  } else {
+  else
     edge_breaker_failure(&p->breaker, now_ms_int());
+  if (s && s->network_ms > 0) {
+    part_netest_add(p->net, s);
+    p->last_sample_ms = now;
   }
+  pthread_mutex_unlock(&p->lock);
+}
+
+void edge_policy_probe_pair(edge_policy *p, const part_net_sample *empty, const part_net_sample *payload) {
+  pthread_mutex_lock(&p->lock);
+  edge_breaker_success(&p->breaker, now_ms_int());
+  part_netest_add_pair(p->net, empty, payload);
+  p->last_sample_ms = now_ms();
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -156,23 +204,23 @@ int edge_policy_probe_due(edge_policy *p, int *wait_ms, uint32_t *up_bytes) {
   pthread_mutex_lock(&p->lock);
   double now = now_ms();
   int what = 0;
-  *wait_ms = EDGE_STALE_MS / 2;
   *up_bytes = 0;
   if (p->breaker.state != EDGE_BREAKER_CLOSED) {
     edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now_ms_int());
     if (v == EDGE_BREAKER_PROBE) what = 1;
     int64_t left = edge_breaker_wait_ms(&p->breaker, now_ms_int());
     *wait_ms = left > 1 ? (int)(left < 60000 ? left : 60000) : 50;
-  } else if (now - p->last_sample_ms >= EDGE_STALE_MS) {
-    what = 2;
-    if (p->probes++ % 2) {
-      part_net_estimate e;
-      part_netest_get(p->net, &e);
-      double bytes = e.up_mbps * 1e3 * EDGE_PROBE_LINK_MS / 8.0;
-      *up_bytes = bytes < EDGE_PROBE_MIN_BYTES   ? EDGE_PROBE_MIN_BYTES
-                  : bytes > EDGE_PROBE_MAX_BYTES ? EDGE_PROBE_MAX_BYTES
-                                                 : (uint32_t)bytes;
+  } else {
+    bool active = p->last_request_ms > 0 && now - p->last_request_ms < EDGE_ACTIVE_MS;
+    double stale_in = EDGE_STALE_MS - (now - p->last_sample_ms);
+    bool idle = p->in_flight == 0 || now - p->last_sample_ms >= EDGE_STALE_BUSY_MS;
+    if (p->request_since_round && stale_in <= 0 && idle) {
+      what = 2;
+      *up_bytes = part_netest_probe_bytes(p->net, PART_NET_UP);
+      p->request_since_round = false;
     }
+    int poll = active ? EDGE_POLL_ACTIVE_MS : EDGE_POLL_IDLE_MS;
+    *wait_ms = p->request_since_round && stale_in > 0 && stale_in < poll ? (int)stale_in + 1 : poll;
   }
   pthread_mutex_unlock(&p->lock);
   return what;

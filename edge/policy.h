@@ -34,21 +34,38 @@ typedef struct edge_choice {
   char why[160];       /* the reason, for the report */
 } edge_choice;
 
-/* Chooses for one request with the session's deadline (0 = none). */
+/* Chooses for one request with the session's deadline (0 = none); every
+ * call is followed by one edge_policy_observe of that request. */
 void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out);
+
+/* The same choice, for a stream that keeps it: not a request (no observe
+ * follows). */
+void edge_policy_pick(edge_policy *p, int deadline_ms, edge_choice *out);
 
 /* What one request did (its timing), for the estimate and the breaker;
  * call_ms is the Infer call's wall time (0 when none was made). */
 void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms);
 
-/* An Echo probe's outcome (ok false: it failed); s NULL: a probe whose time
- * says nothing of the link (the one that made the connection). */
+/* An Echo probe's outcome (ok false: it failed) and its sample: NULL for a
+ * probe whose time says nothing of the link (the one that made the
+ * connection, one that failed outright); for one that timed out, the time
+ * it waited. */
 void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s);
 
+/* A refresh round that succeeded: its empty probe and its uplink probe
+ * (part_netest_add_pair). */
+void edge_policy_probe_pair(edge_policy *p, const part_net_sample *empty, const part_net_sample *payload);
+
 /* What the background prober should do now: 0 nothing, 1 a probe of the
- * breaker (half-open), 2 a refresh of a stale estimate. *wait_ms gets how
- * long to sleep before asking again; *up_bytes the probe's upload size. */
+ * breaker (half-open, empty), 2 a refresh round of a stale estimate (an
+ * empty probe for the RTT, then one of *up_bytes for the uplink). *wait_ms
+ * gets how long to sleep before asking again. */
 int edge_policy_probe_due(edge_policy *p, int *wait_ms, uint32_t *up_bytes);
+
+/* wake(ctx) is called (under the policy's lock: it must not call back) when
+ * a request ends and a refresh round is due; NULL stops it (no call after
+ * this returns). */
+void edge_policy_set_waker(edge_policy *p, void (*wake)(void *ctx), void *ctx);
 
 void edge_policy_estimate(edge_policy *p, seam_edge_network *out);
 

@@ -9,8 +9,8 @@
 #include "protocol/seam.pb-c.h"
 #include "common/error.h"
 
-seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint32_t down_bytes,
-                            int timeout_ms, part_net_sample *sample, seam_error *err) {
+seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, uint32_t up_bytes,
+                            uint32_t down_bytes, int timeout_ms, part_net_sample *sample, seam_error *err) {
   memset(sample, 0, sizeof *sample);
   uint8_t *payload = calloc(up_bytes ? up_bytes : 1, 1);
   if (!payload) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
@@ -18,6 +18,7 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint3
   rq.payload.data = payload;
   rq.payload.len = up_bytes;
   rq.reply_bytes = down_bytes;
+  rq.model_name = (char *)(model_name ? model_name : "");
   size_t size = seam__v1__echo_request__get_packed_size(&rq);
   uint8_t *buf = malloc(size ? size : 1);
   if (!buf) {
@@ -35,6 +36,14 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint3
   uint64_t rtt_us = seam_clock_us_since(t0);
   if (code != SEAM_RPC_OK) {
     free(reply);
+    if (code == SEAM_RPC_DEADLINE_EXCEEDED) {
+      /* It took at least this long: a sample, as a lower bound. */
+      sample->bytes_up = size;
+      sample->network_ms = (double)rtt_us / 1e3;
+      sample->queue_ms = -1;
+      sample->at_ms = (double)seam_clock_us() / 1e3;
+      return seam_fail(err, SEAM_ERR_CANCELLED, "Echo got no answer within %d ms", timeout_ms);
+    }
     return seam_fail(err, SEAM_ERR_IO, "Echo failed (%s): %s", seam_rpc_code_name(code), message);
   }
   Seam__V1__EchoReply *rp = reply ? seam__v1__echo_reply__unpack(NULL, reply_size, reply) : NULL;
@@ -44,7 +53,7 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint3
   sample->bytes_up = size;
   sample->bytes_down = reply_size;
   sample->network_ms = (double)(rtt_us - handling) / 1e3;
-  sample->queue_ms = -1;
+  sample->queue_ms = model_name ? (double)rp->queue_us / 1e3 : -1;
   sample->at_ms = (double)seam_clock_us() / 1e3;
   seam__v1__echo_reply__free_unpacked(rp, NULL);
   return SEAM_OK;
@@ -67,15 +76,15 @@ seam_status edge_probe_link(seam_grpc_channel *channel, int n, uint32_t probe_by
   double rtt[100], up[100], down[100];
   part_net_sample s;
   /* The first call also makes the connection: not a sample. */
-  seam_status st = edge_probe_echo(channel, 0, 0, timeout_ms, &s, err);
+  seam_status st = edge_probe_echo(channel, NULL, 0, 0, timeout_ms, &s, err);
   for (int i = 0; st == SEAM_OK && i < n; i++)
-    if ((st = edge_probe_echo(channel, 0, 0, timeout_ms, &s, err)) == SEAM_OK) rtt[i] = s.network_ms;
+    if ((st = edge_probe_echo(channel, NULL, 0, 0, timeout_ms, &s, err)) == SEAM_OK) rtt[i] = s.network_ms;
   double r = st == SEAM_OK ? median(rtt, n) : 0;
   for (int i = 0; st == SEAM_OK && i < n; i++) {
-    if ((st = edge_probe_echo(channel, probe_bytes, 0, timeout_ms, &s, err)) != SEAM_OK) break;
+    if ((st = edge_probe_echo(channel, NULL, probe_bytes, 0, timeout_ms, &s, err)) != SEAM_OK) break;
     double t = s.network_ms - r;
     up[i] = (double)s.bytes_up * 8.0 / ((t > 0.01 ? t : 0.01) * 1e3);
-    if ((st = edge_probe_echo(channel, 0, probe_bytes, timeout_ms, &s, err)) != SEAM_OK) break;
+    if ((st = edge_probe_echo(channel, NULL, 0, probe_bytes, timeout_ms, &s, err)) != SEAM_OK) break;
     t = s.network_ms - r;
     down[i] = (double)s.bytes_down * 8.0 / ((t > 0.01 ? t : 0.01) * 1e3);
   }

@@ -11,10 +11,13 @@
 #include "protocol/grpc_client.h"
 
 /* One Echo call within timeout_ms. SEAM_OK with *sample filled (at_ms on
- * the monotonic clock, queue_ms -1), or the failure (SEAM_ERR_IO with the
- * RPC status in err's message). */
-seam_status edge_probe_echo(seam_grpc_channel *channel, uint32_t up_bytes, uint32_t down_bytes,
-                            int timeout_ms, part_net_sample *sample, seam_error *err);
+ * the monotonic clock; queue_ms the wait the worker reports for a request
+ * for model_name sent now, or -1 when model_name is NULL); SEAM_ERR_CANCELLED when no answer came
+ * in time, *sample then holding the time waited (the exchange took at least
+ * that); or the failure (SEAM_ERR_IO with the RPC status in err's message;
+ * *sample zero). */
+seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, uint32_t up_bytes,
+                            uint32_t down_bytes, int timeout_ms, part_net_sample *sample, seam_error *err);
 
 /* Measures RTT (the median of tiny probes), then the uplink and the downlink
  * (probes of probe_bytes each way, the medians), n probes of each kind. */

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "edge/probe.h"
@@ -22,8 +23,10 @@ struct edge_prober {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   bool stop;
+  bool kicked; /* the policy woke it (edge_policy_set_waker) */
   edge_warm_request *warm;
   size_t n_warm;
+  char *model_name; /* whose queue the worker reports in Echo replies */
 };
 
 static void free_warm(edge_warm_request *w, size_t n) {
@@ -58,7 +61,7 @@ static void *run(void *arg) {
    * its time, which says nothing of the link, is not taken as a sample). */
   part_net_sample first;
   seam_error e;
-  bool connected = edge_probe_echo(p->channel, 0, 0, PROBER_TIMEOUT_MS, &first, &e) == SEAM_OK;
+  bool connected = edge_probe_echo(p->channel, p->model_name, 0, 0, PROBER_TIMEOUT_MS, &first, &e) == SEAM_OK;
   edge_policy_probe_result(p->policy, connected, NULL);
   if (connected) warm_worker(p);
   pthread_mutex_lock(&p->lock);
@@ -68,9 +71,26 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&p->lock);
     int what = edge_policy_probe_due(p->policy, &wait_ms, &up);
     if (what) {
-      part_net_sample s;
-      bool ok = edge_probe_echo(p->channel, up, 0, PROBER_TIMEOUT_MS, &s, &e) == SEAM_OK;
-      edge_policy_probe_result(p->policy, ok, &s);
+      /* A breaker probe is one empty exchange; a refresh round is a pair:
+       * the empty one, then the uplink probe right after it, so that their
+       * difference is the transfer time. A refresh probe that timed out
+       * still says the link took that long; a breaker probe's timeout only
+       * that the worker is still out of reach. */
+      part_net_sample empty, payload;
+      seam_status st = edge_probe_echo(p->channel, p->model_name, 0, 0, PROBER_TIMEOUT_MS, &empty, &e);
+      bool ok = st == SEAM_OK, refresh = what == 2;
+      if (ok && refresh && up) {
+        st = edge_probe_echo(p->channel, p->model_name, up, 0, PROBER_TIMEOUT_MS, &payload, &e);
+        if (st == SEAM_OK) {
+          edge_policy_probe_pair(p->policy, &empty, &payload);
+        } else {
+          edge_policy_probe_result(p->policy, true, &empty);
+          edge_policy_probe_result(p->policy, false, st == SEAM_ERR_CANCELLED ? &payload : NULL);
+          ok = false;
+        }
+      } else {
+        edge_policy_probe_result(p->policy, ok, ok || (refresh && st == SEAM_ERR_CANCELLED) ? &empty : NULL);
+      }
       /* A worker found only now (opened offline) is warmed now. */
       if (ok && p->n_warm) warm_worker(p);
     }
@@ -81,16 +101,31 @@ static void *run(void *arg) {
     long ns = until.tv_nsec + (long)(wait_ms > 0 ? wait_ms : 1) % 1000 * 1000000L;
     until.tv_sec += (wait_ms > 0 ? wait_ms : 1) / 1000 + ns / 1000000000L;
     until.tv_nsec = ns % 1000000000L;
-    while (!p->stop && pthread_cond_timedwait(&p->wake, &p->lock, &until) != ETIMEDOUT) {
+    while (!p->stop && !p->kicked && pthread_cond_timedwait(&p->wake, &p->lock, &until) != ETIMEDOUT) {
     }
+    p->kicked = false;
   }
   pthread_mutex_unlock(&p->lock);
   return NULL;
 }
 
-edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, edge_warm_request *warm,
-                               size_t n_warm, seam_error *err) {
+static void kick(void *ctx) {
+  edge_prober *p = ctx;
+  pthread_mutex_lock(&p->lock);
+  p->kicked = true;
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+}
+
+edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, const char *model_name,
+                               edge_warm_request *warm, size_t n_warm, seam_error *err) {
   edge_prober *p = calloc(1, sizeof *p);
+  size_t name_len = strlen(model_name);
+  if (p && !(p->model_name = malloc(name_len + 1))) {
+    free(p);
+    p = NULL;
+  }
+  if (p) memcpy(p->model_name, model_name, name_len + 1);
   if (!p) {
     free_warm(warm, n_warm);
     seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
@@ -110,15 +145,18 @@ edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, 
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->lock);
     free_warm(p->warm, p->n_warm);
+    free(p->model_name);
     free(p);
     seam_fail(err, SEAM_ERR_NO_MEMORY, "cannot start the network prober thread");
     return NULL;
   }
+  edge_policy_set_waker(policy, kick, p);
   return p;
 }
 
 void edge_prober_stop(edge_prober *p) {
   if (!p) return;
+  edge_policy_set_waker(p->policy, NULL, NULL);
   pthread_mutex_lock(&p->lock);
   p->stop = true;
   pthread_cond_signal(&p->wake);
@@ -127,5 +165,6 @@ void edge_prober_stop(edge_prober *p) {
   free_warm(p->warm, p->n_warm);
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->lock);
+  free(p->model_name);
   free(p);
 }

@@ -1,8 +1,10 @@
 /* The background prober of an "auto" session: a thread that sends Echo
  * probes when the policy asks (edge_policy_probe_due): the breaker's
- * half-open trial while the network is given up, and RTT and bandwidth
- * probes in turn while the estimate is stale (no real call lately, e.g.
- * while the plan runs everything on the device). Internal. */
+ * half-open trial while the network is given up, and a refresh round (an
+ * empty Echo then an uplink payload, read as a pair) after a request found
+ * the estimate stale while the device was idle, e.g. while the plan runs
+ * everything on the device. An idle session sends only breaker probes.
+ * Internal. */
 #ifndef SEAM_EDGE_PROBER_H
 #define SEAM_EDGE_PROBER_H
 
@@ -21,8 +23,8 @@ typedef struct edge_warm_request {
 
 /* Starts the thread; policy and channel must outlive the prober. It takes
  * the n warm requests (and frees them, also on failure). */
-edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, edge_warm_request *warm,
-                               size_t n_warm, seam_error *err);
+edge_prober *edge_prober_start(edge_policy *policy, seam_grpc_channel *channel, const char *model_name,
+                               edge_warm_request *warm, size_t n_warm, seam_error *err);
 /* Stops and joins the thread (at most one probe's timeout); accepts NULL. */
 void edge_prober_stop(edge_prober *p);
 

@@ -64,6 +64,7 @@ struct part_netest {
   uint64_t seq;       /* samples with a network part, this one included */
   uint64_t empty_seq; /* seq of the last RTT reading of an empty exchange; 0 before any */
   double empty_rtt;   /* that reading, ms */
+  double pair_reading[2]; /* the last probe pair's bandwidth reading per direction; NAN before any */
 };
 
 static bool ne_is_bandwidth(part_net_quantity q) { return q == PART_NET_UP || q == PART_NET_DOWN; }
@@ -137,6 +138,7 @@ part_netest *part_netest_create(const part_net_estimate *prior) {
   ne_track_init(&e->track[PART_NET_DOWN], PART_NET_DOWN, ne_bound(PART_NET_DOWN, p.down_mbps, NE_DEFAULT_MBPS));
   ne_track_init(&e->track[PART_NET_RTT], PART_NET_RTT, ne_bound(PART_NET_RTT, p.rtt_ms, NE_DEFAULT_RTT_MS));
   ne_track_init(&e->track[PART_NET_QUEUE], PART_NET_QUEUE, ne_bound(PART_NET_QUEUE, p.queue_ms, 0));
+  e->pair_reading[PART_NET_UP] = e->pair_reading[PART_NET_DOWN] = NAN;
   return e;
 }
 
@@ -152,22 +154,29 @@ static bool ne_rtt_confirmed(const part_netest *e) {
 }
 
 /* A reading of the bandwidth q (PART_NET_UP or PART_NET_DOWN) from a sample
- * that took n ms: its bits over what is left of n after the RTT and the
+ * that took n ms: its bits over what is left of n after the RTT (rtt) and the
  * other direction's predicted transfer (t_other), when that is a reliable
  * share of n. When it is not, but the transfer took well under its predicted
  * t_this, the link is faster than estimated and the sample bounds it from
- * below: the bits could not have taken more than that share. */
-static void ne_add_bandwidth(part_netest *e, part_net_quantity q, const part_net_sample *s, double n, double t_this,
-                             double t_other) {
+ * below: the bits could not have taken more than that share. NAN when the
+ * sample tells neither. */
+static double ne_bandwidth_reading(const part_netest *e, part_net_quantity q, const part_net_sample *s, double n,
+                                   double rtt, double t_this, double t_other) {
   double bits = (double)(q == PART_NET_UP ? s->bytes_up : s->bytes_down) * 8;
-  if (!(bits > 0)) return;
-  double left = n - e->track[PART_NET_RTT].value - t_other;
-  if (left >= NE_RELIABLE_SHARE * n) {
-    ne_track_add(&e->track[q], q, bits / (left * 1000), s->at_ms);
-  } else if (left < NE_FASTER * t_this) {
+  if (!(bits > 0)) return NAN;
+  double left = n - rtt - t_other;
+  if (left >= NE_RELIABLE_SHARE * n) return bits / (left * 1000);
+  if (left < NE_FASTER * t_this) {
     double bound = bits / (NE_RELIABLE_SHARE * n * 1000);
-    if (bound > e->track[q].value) ne_track_add(&e->track[q], q, bound, s->at_ms);
+    if (bound > e->track[q].value) return bound;
   }
+  return NAN;
+}
+
+static void ne_add_bandwidth(part_netest *e, part_net_quantity q, const part_net_sample *s, double n, double rtt,
+                             double t_this, double t_other) {
+  double x = ne_bandwidth_reading(e, q, s, n, rtt, t_this, t_other);
+  if (!isnan(x)) ne_track_add(&e->track[q], q, x, s->at_ms);
 }
 
 /* The network part of a sample: which of RTT, uplink, downlink it can tell
@@ -203,9 +212,9 @@ static void ne_add_network(part_netest *e, const part_net_sample *s, double n) {
      * time: the one with nearly all the bytes did. */
     if (rtt_dominant && !ne_rtt_confirmed(e)) return;
     if ((double)s->bytes_up >= NE_BYTES_DOMINANCE * (double)s->bytes_down)
-      ne_add_bandwidth(e, PART_NET_UP, s, n, t_up, t_down);
+      ne_add_bandwidth(e, PART_NET_UP, s, n, rtt, t_up, t_down);
     else if ((double)s->bytes_down >= NE_BYTES_DOMINANCE * (double)s->bytes_up)
-      ne_add_bandwidth(e, PART_NET_DOWN, s, n, t_down, t_up);
+      ne_add_bandwidth(e, PART_NET_DOWN, s, n, rtt, t_down, t_up);
     return;
   }
   if (rtt_dominant) {
@@ -219,9 +228,9 @@ static void ne_add_network(part_netest *e, const part_net_sample *s, double n) {
     return;
   }
   if (t_up >= NE_DOMINANCE * t_down)
-    ne_add_bandwidth(e, PART_NET_UP, s, n, t_up, t_down);
+    ne_add_bandwidth(e, PART_NET_UP, s, n, rtt, t_up, t_down);
   else if (t_down >= NE_DOMINANCE * t_up)
-    ne_add_bandwidth(e, PART_NET_DOWN, s, n, t_down, t_up);
+    ne_add_bandwidth(e, PART_NET_DOWN, s, n, rtt, t_down, t_up);
 }
 
 void part_netest_add(part_netest *e, const part_net_sample *s) {
@@ -236,6 +245,42 @@ void part_netest_add(part_netest *e, const part_net_sample *s) {
   if (queue) ne_track_add(&e->track[PART_NET_QUEUE], PART_NET_QUEUE, s->queue_ms, s->at_ms);
   if (e->samples < INT_MAX) e->samples++;
   e->updated_ms = s->at_ms;
+}
+
+void part_netest_add_pair(part_netest *e, const part_net_sample *empty, const part_net_sample *payload) {
+  if (!e || !empty || !payload) return;
+  part_netest_add(e, empty);
+  bool up = (double)payload->bytes_up >= NE_BYTES_DOMINANCE * (double)payload->bytes_down;
+  bool down = (double)payload->bytes_down >= NE_BYTES_DOMINANCE * (double)payload->bytes_up;
+  bool timed = isfinite(empty->network_ms) && empty->network_ms > 0 && isfinite(payload->network_ms) &&
+               payload->network_ms > 0 && isfinite(payload->at_ms);
+  if (!timed || up == down) {
+    part_netest_add(e, payload); /* not a pair's payload: an ordinary sample */
+    return;
+  }
+  part_net_quantity q = up ? PART_NET_UP : PART_NET_DOWN, other = up ? PART_NET_DOWN : PART_NET_UP;
+  double t_this = (double)(up ? payload->bytes_up : payload->bytes_down) * 8 / (e->track[q].value * 1000);
+  double t_other = (double)(up ? payload->bytes_down : payload->bytes_up) * 8 / (e->track[other].value * 1000);
+  e->seq++;
+  double x = ne_bandwidth_reading(e, q, payload, payload->network_ms, empty->network_ms, t_this, t_other);
+  if (!isnan(x)) {
+    /* A probe is never faster than the link, but often slower (a TCP
+     * window shrunk by earlier losses, a busy device): the larger of this
+     * pair's reading and the previous pair's is what enters. */
+    double prev = e->pair_reading[q];
+    e->pair_reading[q] = x;
+    ne_track_add(&e->track[q], q, isnan(prev) || prev < x ? x : prev, payload->at_ms);
+  }
+  if (e->samples < INT_MAX) e->samples++;
+  e->updated_ms = payload->at_ms;
+}
+
+uint32_t part_netest_probe_bytes(const part_netest *e, part_net_quantity q) {
+  double mbps = e && (q == PART_NET_UP || q == PART_NET_DOWN) ? e->track[q].value : NE_DEFAULT_MBPS;
+  double bytes = mbps * 1000 * PART_NET_PROBE_MS / 8;
+  return bytes < PART_NET_PROBE_MIN_BYTES   ? PART_NET_PROBE_MIN_BYTES
+         : bytes > PART_NET_PROBE_MAX_BYTES ? PART_NET_PROBE_MAX_BYTES
+                                            : (uint32_t)bytes;
 }
 
 void part_netest_get(const part_netest *e, part_net_estimate *out) {

@@ -107,6 +107,28 @@ void part_netest_free(part_netest *e);
  * the samples that had a usable part. */
 void part_netest_add(part_netest *e, const part_net_sample *s);
 
+/* A probe pair: an empty exchange and, right after it, one with a payload
+ * one way (at least 10x the other way's bytes). The empty one is taken in
+ * as any sample; the payload's transfer time is its network time minus the
+ * empty one's (the round trip of the same moment, not the RTT estimate,
+ * which lags a change), read as in part_netest_add: a bandwidth when that
+ * is a reliable share of it, a lower bound when the transfer was much
+ * faster than predicted. A probe is never faster than the link but often
+ * slower (a TCP window shrunk by earlier losses, a busy device), so what
+ * enters the moving estimate is the larger of this pair's reading and the
+ * previous pair's. A payload both ways is taken as an ordinary sample. */
+void part_netest_add_pair(part_netest *e, const part_net_sample *empty, const part_net_sample *payload);
+
+/* The size of the payload of a pair's probe of direction q: a transfer of
+ * about PART_NET_PROBE_MS at the current estimate, within the bounds below
+ * (small enough that probing a session running on the device costs little
+ * data; a link much faster than the estimate is still seen, as a lower
+ * bound, and the next probe is sized from it). */
+#define PART_NET_PROBE_MS 40.0
+#define PART_NET_PROBE_MIN_BYTES (16u << 10)
+#define PART_NET_PROBE_MAX_BYTES (32u << 10)
+uint32_t part_netest_probe_bytes(const part_netest *e, part_net_quantity q);
+
 void part_netest_get(const part_netest *e, part_net_estimate *out);
 
 /* Milliseconds from the last sample that informed q to now_ms (0 when now_ms

@@ -360,6 +360,21 @@ static void *run_infer_thread(void *arg) {
   return NULL;
 }
 
+/* The wait the worker's Echo reports for model (queue_us), or -1 when
+ * Echo fails. */
+static double echo_queue_ms(seam_grpc_channel *ch, const char *model) {
+  Seam__V1__EchoRequest er = SEAM__V1__ECHO_REQUEST__INIT;
+  er.model_name = (char *)model;
+  uint8_t *reply = NULL;
+  size_t size = 0;
+  int code = rpc_call(ch, "/seam.v1.Seam/Echo", &er.base, 3000, &reply, &size, NULL, 0);
+  Seam__V1__EchoReply *e = code == SEAM_RPC_OK && reply ? seam__v1__echo_reply__unpack(NULL, size, reply) : NULL;
+  free(reply);
+  double ms = e ? (double)e->queue_us / 1e3 : -1;
+  if (e) seam__v1__echo_reply__free_unpacked(e, NULL);
+  return ms;
+}
+
 static void run_infers(infer_thread *t, int n) {
   pthread_t th[16];
   for (int i = 0; i < n; i++)
@@ -420,6 +435,31 @@ static void test_compute(void) {
   CHECK(late == 0 && expired >= 1, "%d requests answered OK past their budget, %d expired", late, expired);
   printf("ok 4 requests of budget 500 ms behind 300 ms each: %d answered DEADLINE_EXCEEDED, none OK late\n",
          expired);
+
+  /* Echo tells a client how long its request would wait: nothing on an
+   * idle worker; while 4 requests of 300 ms queue for one compute thread,
+   * at least most of one request's time (the last one waits 900 ms). */
+  double idle_wait = echo_queue_ms(ch, MODEL);
+  CHECK(idle_wait == 0, "Echo on an idle worker reports a %.1f ms wait", idle_wait);
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    t[i] = (infer_thread){.ch = ch, .budget_ms = 20000, .timeout_ms = 20000};
+    if (pthread_create(&th[i], NULL, run_infer_thread, &t[i]) != 0) die("pthread_create");
+  }
+  double busiest = 0, any_model = 0, until = seam_clock_s() + 5;
+  for (int i = 0; i < 250 && seam_clock_s() < until && busiest < 200; i++) {
+    double w = echo_queue_ms(ch, MODEL), a = echo_queue_ms(ch, NULL);
+    if (w > busiest) busiest = w;
+    if (a > any_model) any_model = a;
+    sleep_ms(20);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+  CHECK(busiest >= 200 && busiest < 5000, "Echo reported at most a %.0f ms wait while 4 requests of 300 ms queued",
+        busiest);
+  CHECK(any_model > 0, "Echo without a model name reported no wait while the only model was busy");
+  double after = echo_queue_ms(ch, MODEL);
+  CHECK(after == 0, "Echo reports a %.1f ms wait once the queue is empty", after);
+  printf("ok Echo reports the queue: 0 idle, %.0f ms behind 4 requests of 300 ms, 0 after\n", busiest);
   stop(ch);
 }
 

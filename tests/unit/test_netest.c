@@ -574,6 +574,122 @@ static void test_degenerate_samples(void) {
   part_netest_free(e);
 }
 
+/* Rounds of probe pairs (an empty probe, then an uplink probe sized by
+ * part_netest_probe_bytes), what a session running on the device sends:
+ * the link, settled at `from`, steps to `to`. Counts the rounds until the
+ * uplink and the RTT are within 25 % of the new link and stay so. */
+static step_result run_pair_step(sim_link from, sim_link to, double noise, uint64_t seed) {
+  sim_rng rng = {seed};
+  part_net_estimate prior = {from.up_mbps, from.down_mbps, from.rtt_ms, 0, 0, 0};
+  part_netest *e = part_netest_create(&prior);
+  double clock = 0;
+  int last_bad_bw = 0, last_bad_rtt = 0;
+  for (int i = -10; i <= 25; i++) {
+    const sim_link *l = i <= 0 ? &from : &to;
+    part_net_sample empty = sim_sample(l, RTT_PROBE, noise, 1, &rng, &clock);
+    sim_kind probe = {part_netest_probe_bytes(e, PART_NET_UP), 64};
+    part_net_sample payload = sim_sample(l, probe, noise, 1, &rng, &clock);
+    part_netest_add_pair(e, &empty, &payload);
+    part_net_estimate x = estimate_of(e);
+    if (i > 0 && rel_err(x.up_mbps, to.up_mbps) >= 0.25) last_bad_bw = i;
+    if (i > 0 && rel_err(x.rtt_ms, to.rtt_ms) >= 0.25) last_bad_rtt = i;
+  }
+  part_netest_free(e);
+  return (step_result){last_bad_bw + 1, last_bad_rtt + 1, 0};
+}
+
+/* (g) A session running on the device learns the link only from probe
+ * pairs: 2 Mbit/s / 150 ms -> 50 Mbit/s / 10 ms and back, within 25 % in
+ * at most 5 rounds each way, although every uplink probe is sized from the
+ * old estimate (a lower bound first) and the RTT estimate lags. */
+static void test_pairs_follow_step(void) {
+  sim_link fast = {50, 50, 10}, slow = {2, 50, 150};
+  for (int noisy = 0; noisy < 2; noisy++) {
+    double noise = noisy ? 0.10 : 0;
+    step_result up = run_pair_step(slow, fast, noise, 21);
+    step_result down = run_pair_step(fast, slow, noise, 22);
+    printf("\n  probe pairs, noise %.0f%%: 2->50 Mbit/s in %d rounds (RTT in %d); 50->2 in %d (RTT in %d) ",
+           noise * 100, up.up_calls, up.rtt_probes, down.up_calls, down.rtt_probes);
+    CU_ASSERT(up.up_calls <= 5);
+    CU_ASSERT(up.rtt_probes <= 5);
+    CU_ASSERT(down.up_calls <= 5);
+    CU_ASSERT(down.rtt_probes <= 5);
+  }
+}
+
+/* A pair's payload is read against the pair's own round trip: with an RTT
+ * estimate 10x too high, a transfer is still measured. */
+static void test_pair_ignores_stale_rtt(void) {
+  part_net_estimate prior = {20, 20, 100, 0, 0, 0};
+  part_netest *e = part_netest_create(&prior);
+  /* One RTT reading cannot move the median: the estimate stays ~100 ms. */
+  part_net_sample empty = {10, 64, 64, 10.0, -1};
+  part_net_sample payload = {20, 32768, 64, 10.0 + 32768 * 8 / 20000.0, -1};
+  for (int i = 0; i < 3; i++) {
+    empty.at_ms += 100;
+    payload.at_ms += 100;
+    part_netest_add_pair(e, &empty, &payload);
+  }
+  part_net_estimate x = estimate_of(e);
+  CU_ASSERT(rel_err(x.up_mbps, 20) < 0.05);
+  CU_ASSERT(rel_err(x.rtt_ms, 10) < 0.25);
+  /* Bytes both ways, or a pair without times: ordinary samples, no crash. */
+  part_net_sample both = {500, 32768, 32768, 40, -1}, untimed = {600, 32768, 64, NAN, -1};
+  part_netest_add_pair(e, &empty, &both);
+  part_netest_add_pair(e, &empty, &untimed);
+  part_netest_add_pair(e, NULL, &payload);
+  part_netest_add_pair(NULL, &empty, &payload);
+  x = estimate_of(e);
+  CU_ASSERT(x.up_mbps > 1 && x.up_mbps < 100);
+  part_netest_free(e);
+}
+
+/* A payload delayed once (the device busy, a retransmission) reads as a
+ * slow link for that pair only: the pair's reading is the higher of its own
+ * and the previous pair's, so the estimate does not move; two slow pairs in
+ * a row are a slower link and move it. */
+static void test_pair_ignores_one_slow_payload(void) {
+  sim_link fast = {50, 50, 10};
+  sim_rng rng = {31};
+  part_net_estimate prior = {50, 50, 10, 0, 0, 0};
+  part_netest *e = part_netest_create(&prior);
+  double clock = 0;
+  for (int i = 0; i < 10; i++) {
+    part_net_sample empty = sim_sample(&fast, RTT_PROBE, 0, 1, &rng, &clock);
+    sim_kind probe = {part_netest_probe_bytes(e, PART_NET_UP), 64};
+    part_net_sample payload = sim_sample(&fast, probe, 0, 1, &rng, &clock);
+    if (i == 5) payload.network_ms *= 5; /* once */
+    part_netest_add_pair(e, &empty, &payload);
+    CU_ASSERT(rel_err(estimate_of(e).up_mbps, 50) < 0.05);
+  }
+  for (int i = 0; i < 6; i++) {
+    part_net_sample empty = sim_sample(&fast, RTT_PROBE, 0, 1, &rng, &clock);
+    sim_kind probe = {part_netest_probe_bytes(e, PART_NET_UP), 64};
+    part_net_sample payload = sim_sample(&fast, probe, 0, 1, &rng, &clock);
+    payload.network_ms *= 5; /* from now on */
+    part_netest_add_pair(e, &empty, &payload);
+  }
+  part_net_estimate x = estimate_of(e);
+  printf("\n  one payload 5x slow: no change; six in a row: up %.1f Mbit/s ", x.up_mbps);
+  CU_ASSERT(x.up_mbps < 25);
+  part_netest_free(e);
+}
+
+/* Probe sizes: about 40 ms at the estimate, within the bounds. */
+static void test_probe_bytes(void) {
+  part_net_estimate slow = {0.1, 1, 50, 0, 0, 0}, mid = {4, 4, 50, 0, 0, 0}, fast = {1000, 1000, 5, 0, 0, 0};
+  part_netest *a = part_netest_create(&slow), *b = part_netest_create(&mid), *c = part_netest_create(&fast);
+  CU_ASSERT_EQUAL(part_netest_probe_bytes(a, PART_NET_UP), PART_NET_PROBE_MIN_BYTES);
+  CU_ASSERT_EQUAL(part_netest_probe_bytes(b, PART_NET_UP), 20000); /* 4 Mbit/s x 40 ms */
+  CU_ASSERT_EQUAL(part_netest_probe_bytes(c, PART_NET_DOWN), PART_NET_PROBE_MAX_BYTES);
+  /* No estimator, or not a bandwidth: the default 10 Mbit/s (50 KB, capped). */
+  CU_ASSERT_EQUAL(part_netest_probe_bytes(NULL, PART_NET_UP), PART_NET_PROBE_MAX_BYTES);
+  CU_ASSERT_EQUAL(part_netest_probe_bytes(b, PART_NET_RTT), PART_NET_PROBE_MAX_BYTES);
+  part_netest_free(a);
+  part_netest_free(b);
+  part_netest_free(c);
+}
+
 void seam_register_tests(void) {
   static CU_TestInfo tests[] = {
       {"the prior before any sample", test_prior_before_samples},
@@ -590,6 +706,10 @@ void seam_register_tests(void) {
       {"a bandwidth estimate far too low", test_bandwidth_far_too_low},
       {"the queue time follows the reports", test_queue_follows_reports},
       {"degenerate samples", test_degenerate_samples},
+      {"probe pairs follow a step both ways", test_pairs_follow_step},
+      {"a pair ignores a stale RTT estimate", test_pair_ignores_stale_rtt},
+      {"a pair ignores one slowed payload", test_pair_ignores_one_slow_payload},
+      {"probe sizes", test_probe_bytes},
       {NULL, NULL},
   };
   SEAM_ADD_SUITE("network estimator", tests);
