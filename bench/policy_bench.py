@@ -259,7 +259,7 @@ class Bench:
         self.set_regime(FAST)
         argv = [self.seam, "partition", "--model", self.model(m), "--cloud", self.endpoint, "--model-name", m,
                 "--codec", "int8", "--zstd", "1", "--input", self.input(m), "--out", self.plan_path(m),
-                "--threads", "1"]
+                "--threads", "1", "--interval-ms", self.a.interval]
         self.commands["partition"] = shlex.join(map(str, self.dev(*argv)))
         log(f"{m}: seam partition on the fast link, under the quota")
         r = self.sh(*self.dev(*argv), timeout=600)
@@ -452,7 +452,8 @@ class Bench:
     # -- step 7: min-cut vs prefix -------------------------------------------
     def mincut(self, m="inception_mini"):
         edge = self.tmp / f"edge-{m}.json"
-        self.sh(*self.dev(self.seam, "profile", "--model", self.model(m), "--threads", "1", "--json", edge),
+        self.sh(*self.dev(self.seam, "profile", "--model", self.model(m), "--threads", "1", "--json", edge,
+                          "--interval-ms", self.a.interval),
                 timeout=300)
         tried = []
         cand = [FAST, ("wifi", "18.88mbit", "18.88mbit", 20.0, 0.0), REGIMES[1], SLOW]

@@ -97,6 +97,7 @@ static seam_profile *profile_here(const partition_args *a) {
     seam_profile_options_default(&po);
     po.runs = a->runs;
     po.warmup = a->warmup;
+    po.interval_ms = a->interval_ms;
     po.n_inputs = (size_t)feeds.n;
     po.input_names = feeds.names;
     po.inputs = (const seam_tensor *const *)feeds.tensors;

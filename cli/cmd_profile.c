@@ -122,7 +122,7 @@ static void profile_usage(FILE *out) {
   fprintf(out,
           "usage: seam profile --model M.onnx [--input X.npy | --input name=X.npy ...]\n"
           "                    [--dim NAME=VALUE ...] [--threads N] [--runs N] [--warmup N]\n"
-          "                    [--json OUT.json] [--reference]\n"
+          "                    [--interval-ms T] [--json OUT.json] [--reference]\n"
           "       seam profile --remote HOST:PORT --model M.onnx [--model-name NAME | --name NAME]\n"
           "                    [--dim NAME=VALUE ...] [--runs N] [--warmup N] [--deadline-ms N]\n"
           "                    [--json OUT.json]\n\n"
@@ -130,7 +130,10 @@ static void profile_usage(FILE *out) {
           "--runs timed runs (default 10). Prints one row per node in execution order\n"
           "(median ms, share, output size, MACs), a total, and the time per op type\n"
           "(top 10). --json writes the same per node (name, op, median_ms, output_bytes,\n"
-          "macs, outputs, inputs) for the partitioner. Inputs as in seam bench.\n\n"
+          "macs, outputs, inputs) for the partitioner. Inputs as in seam bench.\n"
+          "--interval-ms T starts a run every T ms (default back to back): a device whose\n"
+          "speed depends on its duty cycle (a CPU quota, thermal limits) is then profiled\n"
+          "at the rate it will serve requests (seam run --interval-ms).\n\n"
           "--remote asks a seam-cloud worker to profile its own copy of the model (found\n"
           "by --model-name, default the model file's folder or file name, and by the\n"
           "SHA-256 of M.onnx) on its threads and kernels, and prints its answer the same\n"
@@ -143,7 +146,7 @@ static void profile_usage(FILE *out) {
 typedef struct profile_args {
   cli_timing_args t;
   const char *json_path, *remote, *model_name;
-  int deadline_ms, runs_set, warmup_set;
+  int deadline_ms, interval_ms, runs_set, warmup_set;
 } profile_args;
 
 /* Parses argv into a; returns -1 to exit 0 (help), 2 on a bad option, 0. */
@@ -168,6 +171,8 @@ static int parse_args(int argc, char **argv, profile_args *a) {
       a->model_name = argv[++i];
     } else if (strcmp(opt, "--deadline-ms") == 0 && val) {
       if (cli_parse_count("profile", opt, argv[++i], 1, &a->deadline_ms) < 0) return 2;
+    } else if (strcmp(opt, "--interval-ms") == 0 && val) {
+      if (cli_parse_count("profile", opt, argv[++i], 0, &a->interval_ms) < 0) return 2;
     } else {
       fprintf(stderr, "seam profile: unknown option '%s'\n", opt);
       profile_usage(stderr);
@@ -177,6 +182,7 @@ static int parse_args(int argc, char **argv, profile_args *a) {
   const char *local_only = a->t.feed.n_inputs ? "--input"
                            : a->t.threads     ? "--threads"
                            : a->t.reference   ? "--reference"
+                           : a->interval_ms   ? "--interval-ms"
                                               : NULL;
   if (a->remote && local_only) {
     fprintf(stderr,
@@ -213,6 +219,7 @@ static int profile_local(const profile_args *a) {
   seam_profile_options_default(&o);
   o.runs = a->t.runs;
   o.warmup = a->t.warmup;
+  o.interval_ms = a->interval_ms;
   o.n_dims = (size_t)a->t.feed.n_dims;
   o.dim_names = (const char *const *)a->t.feed.dim_names;
   o.dim_values = a->t.feed.dim_values;

@@ -17,7 +17,8 @@ static void usage(FILE *out) {
           "                      [--memory-mb N] [--deadline-ms N] [--power P.json]\n"
           "                      [--search mincut|prefix] [--cut T1,T2 | local | cloud]\n"
           "                      [--input X.npy ...] [--dim NAME=VALUE ...] [--threads N]\n"
-          "                      [--runs N] [--warmup N] [--probes N] [--out plan.json]\n\n"
+          "                      [--runs N] [--warmup N] [--interval-ms T] [--probes N]\n"
+          "                      [--out plan.json]\n\n"
           "Decides where to cut M.onnx between this device and a seam-cloud worker from\n"
           "measured costs: the device's per-node times (--edge-profile, a `seam profile\n"
           "--json` file, or profiled here now), the worker's (--cloud-profile, or asked\n"
@@ -29,7 +30,8 @@ static void usage(FILE *out) {
           "bandwidth x RTT x worker queue, the best cut of each region; libseam-edge\n"
           "picks the cut per request from it (seam run --plan). A plan is tied to the\n"
           "model file's SHA-256. --energy-weight W minimizes latency_ms + W x energy_mJ.\n"
-          "--cut prints the terms of one cut. docs/partitioning.md says more.\n");
+          "--cut prints the terms of one cut. --interval-ms T profiles this device one run\n"
+          "every T ms (as seam profile). docs/partitioning.md says more.\n");
 }
 
 static int parse_privacy(const char *val, part_goal *g) {
@@ -65,6 +67,7 @@ static int value_option(partition_args *a, const char *opt, const char *val) {
   else if (strcmp(opt, "--threads") == 0) return cli_parse_count(c, opt, val, 1, &a->threads) < 0 ? -1 : 1;
   else if (strcmp(opt, "--runs") == 0) return cli_parse_count(c, opt, val, 1, &a->runs) < 0 ? -1 : 1;
   else if (strcmp(opt, "--warmup") == 0) return cli_parse_count(c, opt, val, 0, &a->warmup) < 0 ? -1 : 1;
+  else if (strcmp(opt, "--interval-ms") == 0) return cli_parse_count(c, opt, val, 0, &a->interval_ms) < 0 ? -1 : 1;
   else if (strcmp(opt, "--probes") == 0) return cli_parse_count(c, opt, val, 1, &a->probes) < 0 ? -1 : 1;
   else if (strcmp(opt, "--objective") == 0) {
     if (strcmp(val, "latency") == 0) a->goal.objective = PART_MIN_LATENCY;

@@ -12,6 +12,7 @@ typedef struct partition_args {
   const char *model, *edge_profile, *cloud_profile, *cloud, *model_name, *out, *power_path, *cut;
   const char *codec_name;
   int zstd_level, threads, runs, warmup, probes;
+  int interval_ms; /* of this device's profile (seam_profile_options) */
   bool up_set, down_set, rtt_set;
   part_link link;
   part_goal goal;

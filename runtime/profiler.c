@@ -1,8 +1,10 @@
 /* seam_profile_run: per-node timing through the executor's observer
  * (before_node/after_node). The profiler only watches the callbacks, so it
  * times whatever engine runs the model: a run plan or the plain executor. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -178,11 +180,22 @@ static seam_status make_feeds(const seam_model *m, const seam_profile_options *o
 static seam_status check_options(const seam_model *m, const seam_profile_options *o, seam_error *err) {
   if (o->runs < 1) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "runs is %d; it must be >= 1", o->runs);
   if (o->warmup < 0) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "warmup is %d; it must be >= 0", o->warmup);
+  if (o->interval_ms < 0 || o->interval_ms > 600000)
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "interval_ms is %d; it must be 0 to 600000", o->interval_ms);
   if (o->n_inputs && (!o->input_names || !o->inputs))
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "input names or tensors are NULL");
   for (size_t k = 0; k < o->n_inputs; k++)
     if (!o->input_names[k]) return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "input name %zu is NULL", k);
   return seam_synthetic_check_dims(m, o->n_dims, o->dim_names, o->dim_values, err);
+}
+
+static void sleep_until_ms(double until) {
+  double left = until - seam_clock_ms();
+  if (left <= 0) return;
+  long long ns = (long long)(left * 1e6);
+  struct timespec d = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+  while (nanosleep(&d, &d) != 0 && errno == EINTR) {
+  }
 }
 
 /* Runs warm-up and timed runs into p; run_ms[] gets each timed run's time. */
@@ -193,6 +206,7 @@ static seam_status run_all(const seam_model *m, const seam_profile_options *o, p
   if (!outputs) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
   seam_node_observer obs = {.before_node = before_node, .after_node = after_node, .user = p};
   seam_status st = SEAM_OK;
+  double last_start = 0;
   for (int r = 0; st == SEAM_OK && r < o->warmup + o->runs; r++) {
     bool timed = r >= o->warmup;
     if (o->before_run &&
@@ -203,7 +217,9 @@ static seam_status run_all(const seam_model *m, const seam_profile_options *o, p
     }
     p->run = timed ? r - o->warmup : -1;
     p->current = -1;
+    if (r > 0 && o->interval_ms > 0) sleep_until_ms(last_start + o->interval_ms);
     double t0 = seam_clock_ms();
+    last_start = t0;
     st = seam_model_run_ex(m, n_in, names, feeds, n_out, NULL, outputs, &obs, o->run, err);
     double ms = seam_clock_ms() - t0;
     for (size_t k = 0; k < n_out; k++) seam_tensor_free(outputs[k]), outputs[k] = NULL;

@@ -40,6 +40,11 @@ typedef int (*seam_profile_before_run_fn)(void *user, int timed, int index, int 
 typedef struct seam_profile_options {
   int runs;   /* timed runs, >= 1 (default 10) */
   int warmup; /* untimed runs before them, >= 0 (default 2) */
+  /* Each run starts at least this long after the previous one started, ms
+   * (default 0: back to back; the pause is not timed). A device whose speed
+   * depends on its duty cycle (a CPU quota, thermal limits) is then profiled
+   * at the rate it serves requests. */
+  int interval_ms;
   /* Values for the symbolic dimensions of the graph inputs seam makes up,
    * by name (n_dims pairs). Every name must be a symbolic dimension some
    * graph input declares, every value >= 1, no name twice; symbolic

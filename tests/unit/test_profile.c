@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "seam/seam.h"
 #include "tests/unit/onnx_builder.h"
 #include "tests/unit/unit.h"
@@ -165,6 +166,33 @@ static void test_stop_and_bad_options(void) {
   seam_model_free(m);
 }
 
+/* interval_ms paces the runs (each starts at least that long after the
+ * previous one started) without the pause counting in any run's time. */
+static void test_interval(void) {
+  seam_model *m = small_model();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  seam_profile_options o;
+  seam_profile_options_default(&o);
+  CU_ASSERT_EQUAL(o.interval_ms, 0);
+  o.runs = 3;
+  o.warmup = 1;
+  o.interval_ms = 40;
+  seam_profile *p = NULL;
+  seam_error err = {0};
+  double t0 = seam_clock_ms();
+  CU_ASSERT_EQUAL_FATAL(seam_profile_run(m, &o, &p, &err), SEAM_OK);
+  double took = seam_clock_ms() - t0;
+  seam_profile_info info;
+  seam_profile_get_info(p, &info);
+  CU_ASSERT(took >= 3 * 40); /* 4 runs: 3 pauses */
+  CU_ASSERT(info.total_ms < 40);
+  seam_profile_free(p);
+  o.interval_ms = -1;
+  CU_ASSERT_EQUAL(seam_profile_run(m, &o, &p, &err), SEAM_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "interval_ms"));
+  seam_model_free(m);
+}
+
 /* The JSON text of `seam profile --json`, byte for byte (the partitioner
  * and scripts read it). */
 static void test_json_format(void) {
@@ -227,6 +255,7 @@ void seam_register_tests(void) {
       {"nodes of a run, dims by name", test_nodes_of_a_run},
       {"stop from before_run, bad options", test_stop_and_bad_options},
       {"JSON text", test_json_format},
+      {"runs paced by interval_ms", test_interval},
       {NULL, NULL},
   };
   SEAM_ADD_SUITE("profile", tests);
