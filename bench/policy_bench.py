@@ -295,6 +295,7 @@ class Bench:
         """Round-robin over strategies; returns {strategy: stats}."""
         got = {s: [] for s in strategies}
         summaries = {s: [] for s in strategies}
+        round_medians = {s: [] for s in strategies}
         for rnd in range(rounds):
             order = strategies[rnd % len(strategies):] + strategies[:rnd % len(strategies)]
             for s in order:
@@ -302,6 +303,7 @@ class Bench:
                 kept = [q for q in reqs if q["i"] >= self.a.warmup]
                 got[s] += kept
                 summaries[s].append(summ)
+                round_medians[s].append(median([q['ms'] for q in kept]))
                 log(f"  {tag} round {rnd + 1}/{rounds} {self.label(m, s):>10}: median "
                     f"{median([q['ms'] for q in kept]) or 0:.1f} ms of {len(kept)}")
         stats = {}
@@ -327,6 +329,7 @@ class Bench:
                         "p90_ms": (statistics.quantiles(ms, n=10)[-1] if len(ms) >= 10 else max(ms, default=None)),
                         "predicted_ms": pred, "median_rel_error": median(errs),
                         "median_rel_error_answered": median(errs_ans), "queue_estimate_ms": median(queues), "answered": len(errs_ans), "cuts": cuts, "where": where,
+                        "round_medians_ms": round_medians[s],
                         "failed": sum(x.get("failed", 0) for x in summaries[s]),
                         "max_diff_vs_local": max((x.get("max_diff_vs_local", 0) for x in summaries[s]), default=0)}
         return stats
@@ -632,12 +635,13 @@ def report(b: Bench, argv: list[str]) -> tuple[str, list[str]]:
                  "The plan holds no cut between local and cloud.")
         strategies = list(next(iter(res["regimes"].values()))["stats"].keys()) if res["regimes"] else []
         L.append("")
-        L.append("Median latency, ms (p90 in brackets); fb = requests that fell back to the device:"
-                 if strategies else "No regime was measured in this run.")
+        L.append("Median latency, ms (p90 in brackets); fb = requests that fell back to the device; the last "
+                 "column is the spread of `local`'s per-process medians over the rounds, the run-to-run noise of "
+                 "the device under the quota:" if strategies else "No regime was measured in this run.")
         L.append("")
         L.append("| regime | " + " | ".join(lab.get(s, s) for s in strategies) +
-                 " | best fixed | policy ÷ best | policy ÷ min(local, cloud) |")
-        L.append("|" + " --- |" * (len(strategies) + 4))
+                 " | best fixed | policy ÷ best | policy ÷ min(local, cloud) | local, rounds |")
+        L.append("|" + " --- |" * (len(strategies) + 5))
         for rn, rr in res["regimes"].items():
             st = rr["stats"]
             cells = []
@@ -651,8 +655,10 @@ def report(b: Bench, argv: list[str]) -> tuple[str, list[str]]:
             pol = st["policy"]["median_ms"]
             lc = min(st["local"]["median_ms"], st["cloud"]["median_ms"])
             r1, r2 = pol / fixed[best], pol / lc
+            lr = [x for x in st["local"].get("round_medians_ms", []) if x]
+            spread = f"{min(lr):.1f}–{max(lr):.1f}" if lr else "–"
             L.append(f"| {rn} | " + " | ".join(cells) + f" | {lab.get(best, best)} {fixed[best]:.1f} | "
-                     f"{r1:.2f} | {r2:.2f} |")
+                     f"{r1:.2f} | {r2:.2f} | {spread} |")
             verdicts.append((f"{m} {rn}: policy within 10 % of the best fixed cut", r1 <= 1.10,
                              f"policy {pol:.1f} ms vs {lab.get(best, best)} {fixed[best]:.1f} ms ({(r1 - 1) * 100:+.0f} %)"))
             verdicts.append((f"{m} {rn}: policy at most 5 % slower than min(local, cloud)", r2 <= 1.05,
@@ -827,8 +833,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra", nargs="*", default=[], help="more regimes: profiles of bench/links.conf (e.g. lte)")
     ap.add_argument("--regimes", nargs="*", default=None,
                     help="only these regimes (names as in the report; none: only the plan, step and load runs)")
-    ap.add_argument("--requests", type=int, default=40, help="measured requests per regime and strategy")
-    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--requests", type=int, default=64, help="measured requests per regime and strategy")
+    ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--interval", type=int, default=50, help="--interval-ms of the regime runs")
     ap.add_argument("--quota", type=int, default=25)

@@ -269,14 +269,49 @@ static int cell(const part_plan *p, int u, int r, int q) {
   return p->best[((size_t)u * (size_t)p->n_rtt + (size_t)r) * (size_t)p->n_queue + (size_t)q];
 }
 
+/* Predictions err by about a tenth (docs/partitioning.md): another corner's
+ * cut replaces the slower corner's only when it predicts at least this much
+ * better, so that noise in the profiles does not flip the choice. */
+#define PART_LOOKUP_MARGIN 0.10
+
+/* How good candidate c is at link itself: its objective, or infinity when
+ * it misses the plan's deadline there. */
+static double score_at(const part_plan *p, int c, const part_link *link) {
+  part_cost cost;
+  part_plan_predict(p, c, link, &cost);
+  if (p->goal.deadline_ms > 0 && !(cost.latency_ms <= p->goal.deadline_ms)) return INFINITY;
+  return cost.objective;
+}
+
 void part_plan_lookup(const part_plan *p, const part_link *link, part_decision *out) {
   memset(out, 0, sizeof *out);
-  double up = isfinite(link->up_mbps) ? link->up_mbps : p->up_mbps[p->n_up - 1];
-  out->up_index = floor_index(p->up_mbps, p->n_up, up);
-  out->rtt_index = ceil_index(p->rtt_ms, p->n_rtt, link->rtt_ms);
-  out->queue_index = ceil_index(p->queue_ms, p->n_queue, link->queue_ms);
-  int r = out->rtt_index, q = out->queue_index, u = out->up_index;
+  part_link at = *link;
+  if (!isfinite(at.up_mbps)) at.up_mbps = p->up_mbps[p->n_up - 1];
+  if (!isfinite(at.down_mbps)) at.down_mbps = at.up_mbps * p->down_over_up;
+  /* The region's corners: u0/u1 the grid uplinks below and above the
+   * estimate, r and q likewise. The corner toward the slower link is the
+   * default; any corner's winner that predicts better at the estimate
+   * itself is taken instead, so a coarse grid (RTT 10 → 20 ms) does not
+   * hand a point near one corner the choice of the far one. */
+  int us[2] = {floor_index(p->up_mbps, p->n_up, at.up_mbps), ceil_index(p->up_mbps, p->n_up, at.up_mbps)};
+  int rs[2] = {ceil_index(p->rtt_ms, p->n_rtt, at.rtt_ms), floor_index(p->rtt_ms, p->n_rtt, at.rtt_ms)};
+  int qs[2] = {ceil_index(p->queue_ms, p->n_queue, at.queue_ms), floor_index(p->queue_ms, p->n_queue, at.queue_ms)};
+  int u = us[0], r = rs[0], q = qs[0];
   out->candidate = cell(p, u, r, q);
+  double safe = score_at(p, out->candidate, &at), best = safe;
+  for (int i = 0; i < 8; i++) {
+    int c = cell(p, us[i & 1], rs[i >> 1 & 1], qs[i >> 2]);
+    if (c == out->candidate) continue;
+    double s = score_at(p, c, &at);
+    if (s < best && s < safe * (1 - PART_LOOKUP_MARGIN)) {
+      best = s;
+      out->candidate = c;
+      u = us[i & 1], r = rs[i >> 1 & 1], q = qs[i >> 2];
+    }
+  }
+  out->up_index = u;
+  out->rtt_index = r;
+  out->queue_index = q;
   for (int i = u - 1; i >= 0; i--)
     if (cell(p, i, r, q) != out->candidate) {
       out->breakpoint_below_mbps = p->up_mbps[i + 1];

@@ -101,9 +101,12 @@ typedef struct part_decision {
   double breakpoint_below_mbps, breakpoint_above_mbps;
 } part_decision;
 
-/* The region holding link: uplink rounded down to a grid point, RTT and
- * queue rounded up (each side of a region errs toward the slower link);
- * outside the grid, the nearest edge. */
+/* The cut for link: the region holding it (outside the grid, the nearest
+ * edge) has eight corners, each with its best cut. The corner toward the
+ * slower link (uplink rounded down, RTT and queue rounded up) gives the
+ * default; another corner's cut is taken when it predicts, at link itself,
+ * at least 10 % better (missing the plan's deadline counts as worst).
+ * up_index etc. name the corner taken. */
 void part_plan_lookup(const part_plan *p, const part_link *link, part_decision *out);
 /* The candidate whose cut is this string, or -1. */
 int part_plan_find(const part_plan *p, const char *cut);

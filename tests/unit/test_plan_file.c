@@ -122,11 +122,25 @@ static void test_lookup_regions(void) {
   part_plan_lookup(&p, &(part_link){.up_mbps = 1000, .down_mbps = 1000, .rtt_ms = 0, .queue_ms = 999}, &dec);
   CU_ASSERT_EQUAL(dec.queue_index, 1);
   CU_ASSERT_STRING_EQUAL(p.candidates[dec.candidate].cut, "local");
-  /* Bandwidth rounds down, RTT and queue up: 7.9 Mbit/s is the 0.5 region. */
-  part_plan_lookup(&p, &(part_link){.up_mbps = 7.9, .down_mbps = 7.9, .rtt_ms = 1, .queue_ms = 0}, &dec);
+  /* The corner toward the slower link by default: at 0.6 Mbit/s and 45 ms
+   * every corner's winner is "local" (0.5 Mbit/s rounded down, 50 ms up). */
+  part_plan_lookup(&p, &(part_link){.up_mbps = 0.6, .down_mbps = 0.6, .rtt_ms = 45, .queue_ms = 0}, &dec);
   CU_ASSERT_EQUAL(dec.up_index, 0);
   CU_ASSERT_EQUAL(dec.rtt_index, 1);
   CU_ASSERT_EQUAL(dec.queue_index, 0);
+  CU_ASSERT_STRING_EQUAL(p.candidates[dec.candidate].cut, "local");
+  /* 7.9 Mbit/s and 1 ms: the slower corner (0.5 Mbit/s, 50 ms) says
+   * "local" (15 ms), the corner (8 Mbit/s, 0 ms) the cut at "small", which
+   * at the estimate itself predicts 10 + 1000 B at 7.9 Mbit/s + 1 + 0.5 +
+   * 60 B back = 12.6 ms: that corner is taken. */
+  part_plan_lookup(&p, &(part_link){.up_mbps = 7.9, .down_mbps = 7.9, .rtt_ms = 1, .queue_ms = 0}, &dec);
+  CU_ASSERT_STRING_EQUAL(p.candidates[dec.candidate].cut, "small");
+  CU_ASSERT_EQUAL(dec.up_index, 1);
+  CU_ASSERT_EQUAL(dec.rtt_index, 0);
+  CU_ASSERT_EQUAL(dec.queue_index, 0);
+  part_cost at;
+  part_plan_predict(&p, dec.candidate, &(part_link){.up_mbps = 7.9, .down_mbps = 7.9, .rtt_ms = 1}, &at);
+  CU_ASSERT(at.latency_ms < 15);
   /* At 100 Mbit/s with no RTT and no queue the cloud wins: 8 ms to send
    * the input + 1.5 on the worker, against 15 on the device and 10 + 0.08 +
    * 0.5 for the cut at "small". */
