@@ -305,7 +305,7 @@ class Bench:
                 summaries[s].append(summ)
                 round_medians[s].append(median([q['ms'] for q in kept]))
                 log(f"  {tag} round {rnd + 1}/{rounds} {self.label(m, s):>10}: median "
-                    f"{median([q['ms'] for q in kept]) or 0:.1f} ms of {len(kept)}")
+                    f"{round_medians[s][-1] or 0:.1f} ms of {len(kept)}")
         stats = {}
         for s in strategies:
             reqs = got[s]

@@ -288,11 +288,11 @@ void part_plan_lookup(const part_plan *p, const part_link *link, part_decision *
   part_link at = *link;
   if (!isfinite(at.up_mbps)) at.up_mbps = p->up_mbps[p->n_up - 1];
   if (!isfinite(at.down_mbps)) at.down_mbps = at.up_mbps * p->down_over_up;
-  /* The region's corners: u0/u1 the grid uplinks below and above the
-   * estimate, r and q likewise. The corner toward the slower link is the
-   * default; any corner's winner that predicts better at the estimate
-   * itself is taken instead, so a coarse grid (RTT 10 → 20 ms) does not
-   * hand a point near one corner the choice of the far one. */
+  /* The region's corners: us/rs/qs hold the grid points on each side of
+   * the estimate, the slower side first. That corner is the default;
+   * another corner's cut that predicts better by the margin at the
+   * estimate itself is taken instead, so a coarse grid (RTT 10 → 20 ms)
+   * does not hand a point near one corner the choice of the far one. */
   int us[2] = {floor_index(p->up_mbps, p->n_up, at.up_mbps), ceil_index(p->up_mbps, p->n_up, at.up_mbps)};
   int rs[2] = {ceil_index(p->rtt_ms, p->n_rtt, at.rtt_ms), floor_index(p->rtt_ms, p->n_rtt, at.rtt_ms)};
   int qs[2] = {ceil_index(p->queue_ms, p->n_queue, at.queue_ms), floor_index(p->queue_ms, p->n_queue, at.queue_ms)};
