@@ -41,6 +41,13 @@
 
 #define EDGE_MAX_MESSAGE_BYTES ((size_t)64 << 20)
 #define EDGE_NO_DEADLINE_MS (24 * 3600 * 1000)
+/* gRPC's own reconnect backoff, capped: the breaker (policy.h) decides how
+ * often a session asks for the worker; a channel still waiting out a long
+ * backoff would fail those probes after the worker is back. */
+#define EDGE_RECONNECT_MAX_MS 1000
+/* A connection whose pings go unanswered this long is dropped and made
+ * anew (seam_grpc_channel_options.keepalive_ms). */
+#define EDGE_KEEPALIVE_MS 1000
 #define EDGE_MAX_PLAN_CUTS 256
 
 struct seam_edge_session {
@@ -216,7 +223,9 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
     seam_grpc_channel_options channel = {
         .max_message_bytes = EDGE_MAX_MESSAGE_BYTES,
         .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
-                                                      : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS};
+                                                      : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS,
+        .max_reconnect_backoff_ms = EDGE_RECONNECT_MAX_MS,
+        .keepalive_ms = EDGE_KEEPALIVE_MS};
     if (!(s->channel = seam_grpc_channel_open_with(cfg->endpoint, &channel, err))) goto bad;
     if (s->policy) {
       s->prober = edge_prober_start(s->policy, s->channel, s->model_name, s->warm, s->warm ? s->n_routes : 0, err);

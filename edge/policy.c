@@ -118,17 +118,20 @@ static void choose(edge_policy *p, int deadline_ms, bool request, edge_choice *o
              p->plan->candidates[d.candidate].cut, cost.latency_ms, deadline_ms, link.up_mbps, link.rtt_ms);
     out->candidate = p->local;
     out->predicted_ms = local.latency_ms;
-  } else if (cost.remote) {
-    /* Only a request that would use the network asks the breaker. */
-    edge_breaker_verdict v = edge_breaker_allow(&p->breaker, now_ms_int());
-    if (v == EDGE_BREAKER_DENY) {
+  } else if (cost.remote && p->breaker.state != EDGE_BREAKER_CLOSED) {
+    /* Requests never probe an open breaker: the prober does, with a call
+     * that waits for a connection (prober.c); a request would be an
+     * ordinary call, failing at once between gRPC's reconnect attempts and
+     * so keeping the breaker open after the worker is back. */
+    if (p->breaker.state == EDGE_BREAKER_HALF_OPEN)
+      snprintf(out->why, sizeof out->why,
+               "breaker open: the worker failed %d times in a row; a probe is in flight", EDGE_BREAKER_THRESHOLD);
+    else
       snprintf(out->why, sizeof out->why,
                "breaker open: the worker failed %d times in a row; probing in the background (next in %lld ms)",
                EDGE_BREAKER_THRESHOLD, (long long)edge_breaker_wait_ms(&p->breaker, now_ms_int()));
-      out->candidate = p->local;
-      out->predicted_ms = local.latency_ms;
-    }
-    out->probe = v == EDGE_BREAKER_PROBE;
+    out->candidate = p->local;
+    out->predicted_ms = local.latency_ms;
   }
   pthread_mutex_unlock(&p->lock);
 }

@@ -29,7 +29,6 @@ const part_plan *edge_policy_plan(const edge_policy *p);
 
 typedef struct edge_choice {
   int candidate;       /* plan candidate to run */
-  bool probe;          /* this request is the breaker's half-open trial */
   double predicted_ms; /* predicted end-to-end latency of that candidate */
   char why[160];       /* the reason, for the report */
 } edge_choice;

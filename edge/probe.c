@@ -1,6 +1,7 @@
 /* Echo probes (probe.h). */
 #include "edge/probe.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,8 @@
 #include "protocol/seam.pb-c.h"
 #include "common/error.h"
 
-seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, uint32_t up_bytes,
-                            uint32_t down_bytes, int timeout_ms, part_net_sample *sample, seam_error *err) {
+static seam_status echo(seam_grpc_channel *channel, const char *model_name, uint32_t up_bytes, uint32_t down_bytes,
+                        int timeout_ms, bool when_ready, part_net_sample *sample, seam_error *err) {
   memset(sample, 0, sizeof *sample);
   uint8_t *payload = calloc(up_bytes ? up_bytes : 1, 1);
   if (!payload) return seam_fail(err, SEAM_ERR_NO_MEMORY, "out of memory");
@@ -31,8 +32,8 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, 
   size_t reply_size = 0;
   char message[256] = "";
   int64_t t0 = seam_clock_us();
-  int code = seam_grpc_call_take(channel, "/seam.v1.Seam/Echo", buf, size, timeout_ms, &reply,
-                                 &reply_size, message, sizeof message);
+  int code = (when_ready ? seam_grpc_call_take_when_ready : seam_grpc_call_take)(
+      channel, "/seam.v1.Seam/Echo", buf, size, timeout_ms, &reply, &reply_size, message, sizeof message);
   uint64_t rtt_us = seam_clock_us_since(t0);
   if (code != SEAM_RPC_OK) {
     free(reply);
@@ -57,6 +58,16 @@ seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, 
   sample->at_ms = (double)seam_clock_us() / 1e3;
   seam__v1__echo_reply__free_unpacked(rp, NULL);
   return SEAM_OK;
+}
+
+seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, uint32_t up_bytes,
+                            uint32_t down_bytes, int timeout_ms, part_net_sample *sample, seam_error *err) {
+  return echo(channel, model_name, up_bytes, down_bytes, timeout_ms, false, sample, err);
+}
+
+seam_status edge_probe_reach(seam_grpc_channel *channel, const char *model_name, int timeout_ms,
+                             part_net_sample *sample, seam_error *err) {
+  return echo(channel, model_name, 0, 0, timeout_ms, true, sample, err);
 }
 
 static int by_value(const void *a, const void *b) {

@@ -19,6 +19,12 @@
 seam_status edge_probe_echo(seam_grpc_channel *channel, const char *model_name, uint32_t up_bytes,
                             uint32_t down_bytes, int timeout_ms, part_net_sample *sample, seam_error *err);
 
+/* An empty Echo that waits, up to timeout_ms, for the channel to connect
+ * (its reconnect backoff reset first): whether a worker that was out of
+ * reach is back. Its sample includes the connection's set-up. */
+seam_status edge_probe_reach(seam_grpc_channel *channel, const char *model_name, int timeout_ms,
+                             part_net_sample *sample, seam_error *err);
+
 /* Measures RTT (the median of tiny probes), then the uplink and the downlink
  * (probes of probe_bytes each way, the medians), n probes of each kind. */
 seam_status edge_probe_link(seam_grpc_channel *channel, int n, uint32_t probe_bytes,

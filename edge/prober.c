@@ -75,10 +75,14 @@ static void *run(void *arg) {
        * the empty one, then the uplink probe right after it, so that their
        * difference is the transfer time. A refresh probe that timed out
        * still says the link took that long; a breaker probe's timeout only
-       * that the worker is still out of reach. */
+       * that the worker is still out of reach. A breaker probe waits for a
+       * connection (edge_probe_reach): between gRPC's reconnect attempts an
+       * ordinary call fails at once, even to a worker that is back. */
       part_net_sample empty, payload;
-      seam_status st = edge_probe_echo(p->channel, p->model_name, 0, 0, PROBER_TIMEOUT_MS, &empty, &e);
-      bool ok = st == SEAM_OK, refresh = what == 2;
+      bool refresh = what == 2;
+      seam_status st = refresh ? edge_probe_echo(p->channel, p->model_name, 0, 0, PROBER_TIMEOUT_MS, &empty, &e)
+                               : edge_probe_reach(p->channel, p->model_name, PROBER_TIMEOUT_MS, &empty, &e);
+      bool ok = st == SEAM_OK;
       if (ok && refresh && up) {
         st = edge_probe_echo(p->channel, p->model_name, up, 0, PROBER_TIMEOUT_MS, &payload, &e);
         if (st == SEAM_OK) {
@@ -89,7 +93,8 @@ static void *run(void *arg) {
           ok = false;
         }
       } else {
-        edge_policy_probe_result(p->policy, ok, ok || (refresh && st == SEAM_ERR_CANCELLED) ? &empty : NULL);
+        /* A breaker probe's time includes making the connection: no sample. */
+        edge_policy_probe_result(p->policy, ok, refresh && (ok || st == SEAM_ERR_CANCELLED) ? &empty : NULL);
       }
       /* A worker found only now (opened offline) is warmed now. */
       if (ok && p->n_warm) warm_worker(p);

@@ -34,10 +34,11 @@ seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
                                                seam_error *err) {
   seam_grpc_channel_options none = {0};
   const seam_grpc_channel_options *o = options ? options : &none;
-  if (!target || o->max_message_bytes > INT32_MAX || o->connect_timeout_ms < 0) {
+  if (!target || o->max_message_bytes > INT32_MAX || o->connect_timeout_ms < 0 || o->max_reconnect_backoff_ms < 0 ||
+      o->keepalive_ms < 0) {
     if (err) {
       err->status = SEAM_ERR_INVALID_ARGUMENT;
-      snprintf(err->message, sizeof err->message, "bad target, message limit or connect timeout");
+      snprintf(err->message, sizeof err->message, "bad target, message limit, connect timeout, backoff or keepalive");
     }
     return NULL;
   }
@@ -50,7 +51,7 @@ seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
     return NULL;
   }
   grpc_init();
-  grpc_arg args[4];
+  grpc_arg args[8];
   size_t n = 0;
   if (o->max_message_bytes) {
     set_int_arg(&args[n++], GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)o->max_message_bytes);
@@ -62,6 +63,16 @@ seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
      * long instead of 20 s. */
     set_int_arg(&args[n++], GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, o->connect_timeout_ms);
     set_int_arg(&args[n++], GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, o->connect_timeout_ms);
+  }
+  if (o->keepalive_ms) {
+    set_int_arg(&args[n++], GRPC_ARG_KEEPALIVE_TIME_MS, o->keepalive_ms);
+    set_int_arg(&args[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS, o->keepalive_ms);
+    /* A call that waits on a dead link sends no data: keep pinging. */
+    set_int_arg(&args[n++], GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
+  if (o->max_reconnect_backoff_ms) {
+    int cap = o->max_reconnect_backoff_ms > o->connect_timeout_ms ? o->max_reconnect_backoff_ms : o->connect_timeout_ms;
+    set_int_arg(&args[n++], GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, cap);
   }
   grpc_channel_args channel_args = {n, args};
   grpc_channel_credentials *creds = grpc_insecure_credentials_create();
@@ -93,7 +104,7 @@ static void set_message(char *message, size_t size, const char *text) {
 /* The call of seam_grpc_call with the request already in a slice (its
  * reference is consumed). */
 static int call_slice(seam_grpc_channel *ch, const char *method, grpc_slice req_slice,
-                      int timeout_ms, uint8_t **reply, size_t *reply_size, char *message,
+                      int timeout_ms, uint32_t flags, uint8_t **reply, size_t *reply_size, char *message,
                       size_t message_size) {
   gpr_timespec deadline =
       timeout_ms > 0 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
@@ -117,6 +128,7 @@ static int call_slice(seam_grpc_channel *ch, const char *method, grpc_slice req_
   grpc_op ops[6];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].flags = flags;
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = req_buf;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -182,12 +194,12 @@ int seam_grpc_call(seam_grpc_channel *ch, const char *method, const void *reques
     return SEAM_RPC_INVALID_ARGUMENT;
   }
   grpc_slice slice = grpc_slice_from_copied_buffer((const char *)request, request_size);
-  return call_slice(ch, method, slice, timeout_ms, reply, reply_size, message, message_size);
+  return call_slice(ch, method, slice, timeout_ms, 0, reply, reply_size, message, message_size);
 }
 
-int seam_grpc_call_take(seam_grpc_channel *ch, const char *method, uint8_t *request,
-                        size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
-                        char *message, size_t message_size) {
+static int call_take(seam_grpc_channel *ch, const char *method, uint8_t *request, size_t request_size,
+                     int timeout_ms, uint32_t flags, uint8_t **reply, size_t *reply_size, char *message,
+                     size_t message_size) {
   if (reply) *reply = NULL;
   if (reply_size) *reply_size = 0;
   set_message(message, message_size, "");
@@ -199,5 +211,19 @@ int seam_grpc_call_take(seam_grpc_channel *ch, const char *method, uint8_t *requ
   /* gRPC frees the buffer when it drops its last reference to the slice,
    * which may be after the call returns. */
   grpc_slice slice = grpc_slice_new(request, request_size, free);
-  return call_slice(ch, method, slice, timeout_ms, reply, reply_size, message, message_size);
+  return call_slice(ch, method, slice, timeout_ms, flags, reply, reply_size, message, message_size);
+}
+
+int seam_grpc_call_take(seam_grpc_channel *ch, const char *method, uint8_t *request,
+                        size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                        char *message, size_t message_size) {
+  return call_take(ch, method, request, request_size, timeout_ms, 0, reply, reply_size, message, message_size);
+}
+
+int seam_grpc_call_take_when_ready(seam_grpc_channel *ch, const char *method, uint8_t *request,
+                                   size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                                   char *message, size_t message_size) {
+  if (ch) grpc_channel_reset_connect_backoff(ch->channel);
+  return call_take(ch, method, request, request_size, timeout_ms, GRPC_INITIAL_METADATA_WAIT_FOR_READY, reply,
+                   reply_size, message, message_size);
 }

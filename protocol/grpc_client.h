@@ -37,6 +37,21 @@ typedef struct seam_grpc_channel_options {
    * UNAVAILABLE when the attempt times out, and later calls fail at once
    * until the next attempt, after a backoff starting at this value. */
   int connect_timeout_ms;
+  /* The longest wait between two connection attempts, in ms
+   * (GRPC_ARG_MAX_RECONNECT_BACKOFF_MS); 0 = gRPC's 120 s. The backoff grows
+   * by 1.6 per failed attempt and resets only once a connection is made, so
+   * with gRPC's cap a peer that was away for a few seconds can stay
+   * unreachable for tens of seconds after it is back. At least
+   * connect_timeout_ms. */
+  int max_reconnect_backoff_ms;
+  /* While a call is in flight, a ping every keepalive_ms; one unanswered for
+   * as long drops the connection (its calls fail with UNAVAILABLE) and the
+   * channel connects anew. Without it a call on a link that went dark waits
+   * for its deadline and the connection for TCP's retransmission backoff,
+   * which after a long outage is many seconds past the link's return.
+   * 0 = none. The server must accept pings this often
+   * (SEAM_GRPC_MIN_PING_INTERVAL_MS). */
+  int keepalive_ms;
 } seam_grpc_channel_options;
 
 /* seam_grpc_channel_open with options (NULL: all defaults). */
@@ -62,6 +77,14 @@ int seam_grpc_call(seam_grpc_channel *channel, const char *method, const void *r
 int seam_grpc_call_take(seam_grpc_channel *channel, const char *method, uint8_t *request,
                         size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
                         char *message, size_t message_size);
+
+/* seam_grpc_call_take for a call that should find the peer if it can be
+ * reached within timeout_ms: the channel's reconnect backoff is reset and
+ * the call waits for a connection (wait-for-ready) instead of failing at
+ * once while the channel is between attempts. */
+int seam_grpc_call_take_when_ready(seam_grpc_channel *channel, const char *method, uint8_t *request,
+                                   size_t request_size, int timeout_ms, uint8_t **reply, size_t *reply_size,
+                                   char *message, size_t message_size);
 
 /* A bidirectional stream (grpc_client_stream.c). Thread-safety: one thread
  * may send (send, close_send) while another receives (recv, finish);

@@ -384,7 +384,7 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
   }
 
   grpc_init();
-  grpc_arg args[8];
+  grpc_arg args[9];
   size_t n_args = 0;
   add_int_arg(args, &n_args, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)cfg->max_message_bytes);
   add_int_arg(args, &n_args, GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, (int)cfg->max_message_bytes);
@@ -396,6 +396,7 @@ seam_grpc_server *seam_grpc_server_start(const seam_grpc_server_config *cfg, int
               or_default(cfg->max_streams_per_connection, SEAM_GRPC_MAX_STREAMS_DEFAULT));
   /* Clients may keep their connection alive with pings while idle. */
   add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  add_int_arg(args, &n_args, GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, SEAM_GRPC_MIN_PING_INTERVAL_MS);
   args[n_args++] = seam_grpc_socket_guard_arg(s->guard);
   grpc_resource_quota *quota = grpc_resource_quota_create("seam-cloud");
   grpc_resource_quota_resize(quota, cfg->max_transport_bytes ? cfg->max_transport_bytes

@@ -106,6 +106,12 @@ typedef struct seam_grpc_server_config {
 #define SEAM_GRPC_HANDSHAKE_TIMEOUT_MS_DEFAULT 10000
 #define SEAM_GRPC_IDLE_TIMEOUT_MS_DEFAULT 300000
 #define SEAM_GRPC_MAX_STREAMS_DEFAULT 100
+/* The shortest interval between a client's pings the server accepts without
+ * sending data (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS; a
+ * client that pings faster is told "too many pings" and disconnected after
+ * two strikes). gRPC's 5 min would disconnect a client whose keepalive
+ * watches a long call. */
+#define SEAM_GRPC_MIN_PING_INTERVAL_MS 500
 #define SEAM_GRPC_MAX_UNSENT_REPLY_BYTES_DEFAULT ((size_t)256 << 20)
 #define SEAM_GRPC_MAX_TRANSPORT_BYTES_DEFAULT ((size_t)1 << 30)
 /* Descriptors kept free (a third of the limit when that is less) for

@@ -217,13 +217,19 @@ class Chaos:
                   ("link up", m("link up"), m("kill worker")), ("worker killed", m("kill worker"), m("start worker")),
                   ("worker restarted", m("start worker"), end + 1)]
         for name, a, b in phases:
-            print(f"  {name:18s} {count(a, b, True):4d} remote, {count(a, b, False):4d} on the device")
+            first_remote = next((t for t, l in requests if a <= t < b and ", remote, " in l), None)
+            back = f", first remote after {first_remote - a:.2f} s" if first_remote is not None else ""
+            print(f"  {name:18s} {count(a, b, True):4d} remote, {count(a, b, False):4d} on the device{back}")
         # The network is used while it works, and given up while it does not
         # (a fallback or a local run per request).
         for name, a, b in phases:
             works = name in ("before the faults", "restored", "link up", "worker restarted")
             if works and count(a, b, True) == 0:
                 problems.append(f"no request ran on the worker while it could ({name})")
+                # What the policy said, to tell a breaker from an estimate.
+                said = [l for t, l in requests if a <= t < b]
+                for l in said[:3] + said[len(said) // 2:len(said) // 2 + 2] + said[-3:]:
+                    print(f"    {l}")
             if not works and count(a, b, False) == 0:
                 problems.append(f"every request went to the worker during '{name}'")
         if problems:
