@@ -325,10 +325,14 @@ class Bench:
                 where[q["where"]] = where.get(q["where"], 0) + 1
             pred = preds.get(s) if s != "policy" else median([q["predicted"] for q in reqs if q["predicted"]])
             queues = [float(x.group(1)) for x in (re.search(r"queue ([\d.e+-]+) ms", q["why"]) for q in reqs) if x]
+            # The estimate each request was chosen under ("plan: uplink 5.8 Mbit/s, RTT 71 ms, ...").
+            ups = [float(x.group(1)) for x in (re.search(r"uplink ([\d.e+-]+) Mbit/s", q["why"]) for q in reqs) if x]
+            rtts = [float(x.group(1)) for x in (re.search(r"RTT ([\d.e+-]+) ms", q["why"]) for q in reqs) if x]
             stats[s] = {"n": len(ms), "median_ms": median(ms),
                         "p90_ms": (statistics.quantiles(ms, n=10)[-1] if len(ms) >= 10 else max(ms, default=None)),
                         "predicted_ms": pred, "median_rel_error": median(errs),
-                        "median_rel_error_answered": median(errs_ans), "queue_estimate_ms": median(queues), "answered": len(errs_ans), "cuts": cuts, "where": where,
+                        "median_rel_error_answered": median(errs_ans), "queue_estimate_ms": median(queues), "uplink_estimate_mbps": median(ups),
+                        "rtt_estimate_ms": median(rtts), "answered": len(errs_ans), "cuts": cuts, "where": where,
                         "round_medians_ms": round_medians[s],
                         "failed": sum(x.get("failed", 0) for x in summaries[s]),
                         "max_diff_vs_local": max((x.get("max_diff_vs_local", 0) for x in summaries[s]), default=0)}

@@ -45,9 +45,14 @@
  * often a session asks for the worker; a channel still waiting out a long
  * backoff would fail those probes after the worker is back. */
 #define EDGE_RECONNECT_MAX_MS 1000
-/* A connection whose pings go unanswered this long is dropped and made
- * anew (seam_grpc_channel_options.keepalive_ms). */
-#define EDGE_KEEPALIVE_MS 1000
+/* Dead connections: bytes the worker has not acknowledged after 5 s drop
+ * the connection (TCP_USER_TIMEOUT, which gRPC sets to the keepalive
+ * timeout), and so does a ping unanswered for 5 s; a ping goes out after
+ * 30 s of a call. A slow upload keeps being acknowledged, so it is not cut
+ * short; a ping waits behind the bytes already written, which is why pings
+ * are rare (seam_grpc_channel_options.keepalive_ms). */
+#define EDGE_KEEPALIVE_MS 30000
+#define EDGE_KEEPALIVE_TIMEOUT_MS 5000
 #define EDGE_MAX_PLAN_CUTS 256
 
 struct seam_edge_session {
@@ -225,7 +230,8 @@ seam_edge_session *seam_edge_open(const seam_edge_config *cfg, seam_error *err) 
         .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
                                                       : SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS,
         .max_reconnect_backoff_ms = EDGE_RECONNECT_MAX_MS,
-        .keepalive_ms = EDGE_KEEPALIVE_MS};
+        .keepalive_ms = EDGE_KEEPALIVE_MS,
+        .keepalive_timeout_ms = EDGE_KEEPALIVE_TIMEOUT_MS};
     if (!(s->channel = seam_grpc_channel_open_with(cfg->endpoint, &channel, err))) goto bad;
     if (s->policy) {
       s->prober = edge_prober_start(s->policy, s->channel, s->model_name, s->warm, s->warm ? s->n_routes : 0, err);

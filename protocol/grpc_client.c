@@ -29,13 +29,31 @@ static void set_int_arg(grpc_arg *arg, const char *key, int value) {
   arg->value.integer = value;
 }
 
+/* No operation is ever started on io_queue: the thread polls gRPC's
+ * sockets (the epoll1 engine shares one epoll set among all pollers) until
+ * the queue is shut down. */
+static void *poll_io(void *arg) {
+  seam_grpc_channel *ch = arg;
+  while (grpc_completion_queue_next(ch->io_queue, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+         GRPC_QUEUE_SHUTDOWN) {
+  }
+  return NULL;
+}
+
+/* Without the thread the channel still works; pings are then only read
+ * while a call waits. */
+static void start_io_thread(seam_grpc_channel *ch) {
+  ch->io_queue = grpc_completion_queue_create_for_next(NULL);
+  if (ch->io_queue) ch->io_running = pthread_create(&ch->io_thread, NULL, poll_io, ch) == 0;
+}
+
 seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
                                                const seam_grpc_channel_options *options,
                                                seam_error *err) {
   seam_grpc_channel_options none = {0};
   const seam_grpc_channel_options *o = options ? options : &none;
   if (!target || o->max_message_bytes > INT32_MAX || o->connect_timeout_ms < 0 || o->max_reconnect_backoff_ms < 0 ||
-      o->keepalive_ms < 0) {
+      o->keepalive_ms < 0 || o->keepalive_timeout_ms < 0) {
     if (err) {
       err->status = SEAM_ERR_INVALID_ARGUMENT;
       snprintf(err->message, sizeof err->message, "bad target, message limit, connect timeout, backoff or keepalive");
@@ -66,7 +84,8 @@ seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
   }
   if (o->keepalive_ms) {
     set_int_arg(&args[n++], GRPC_ARG_KEEPALIVE_TIME_MS, o->keepalive_ms);
-    set_int_arg(&args[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS, o->keepalive_ms);
+    set_int_arg(&args[n++], GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                o->keepalive_timeout_ms ? o->keepalive_timeout_ms : o->keepalive_ms);
     /* A call that waits on a dead link sends no data: keep pinging. */
     set_int_arg(&args[n++], GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   }
@@ -87,11 +106,17 @@ seam_grpc_channel *seam_grpc_channel_open_with(const char *target,
     }
     return NULL;
   }
+  if (o->keepalive_ms) start_io_thread(ch);
   return ch;
 }
 
 void seam_grpc_channel_close(seam_grpc_channel *ch) {
   if (!ch) return;
+  if (ch->io_running) {
+    grpc_completion_queue_shutdown(ch->io_queue);
+    pthread_join(ch->io_thread, NULL);
+  }
+  if (ch->io_queue) grpc_completion_queue_destroy(ch->io_queue);
   grpc_channel_destroy(ch->channel);
   grpc_shutdown();
   free(ch);

@@ -45,13 +45,21 @@ typedef struct seam_grpc_channel_options {
    * connect_timeout_ms. */
   int max_reconnect_backoff_ms;
   /* While a call is in flight, a ping every keepalive_ms; one unanswered for
-   * as long drops the connection (its calls fail with UNAVAILABLE) and the
-   * channel connects anew. Without it a call on a link that went dark waits
-   * for its deadline and the connection for TCP's retransmission backoff,
-   * which after a long outage is many seconds past the link's return.
-   * 0 = none. The server must accept pings this often
-   * (SEAM_GRPC_MIN_PING_INTERVAL_MS). */
+   * keepalive_timeout_ms (0: keepalive_ms) drops the connection (its calls
+   * fail with UNAVAILABLE) and the channel connects anew. gRPC also sets
+   * TCP_USER_TIMEOUT to keepalive_timeout_ms: bytes unacknowledged that
+   * long drop the connection too. Without it a call on a link that went
+   * dark waits for its deadline and the connection for TCP's retransmission
+   * backoff, which after a long outage is many seconds past the link's
+   * return. A ping waits behind the bytes already written, so a short
+   * interval with a short timeout cuts slow uploads short; the timeout must
+   * also cover a worker slow to read. 0 = none. The server must accept
+   * pings this often (SEAM_GRPC_MIN_PING_INTERVAL_MS).
+   * With keepalive the channel keeps a thread of its own polling gRPC's
+   * sockets: gRPC core reads only while some thread waits on a completion
+   * queue, and a stream's owner may compute for seconds between receives. */
   int keepalive_ms;
+  int keepalive_timeout_ms;
 } seam_grpc_channel_options;
 
 /* seam_grpc_channel_open with options (NULL: all defaults). */

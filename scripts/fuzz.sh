@@ -8,8 +8,9 @@
 # first (tests/fuzz/make_seeds.sh); what a run finds is kept in
 # build-fuzz/corpus/<target> for the next run. Prints, per target, the
 # executions, the coverage (cov = edges, ft = features) and the crashes;
-# a crashing input is saved under build-fuzz/artifacts/<target>/ and the
-# script exits 1. FUZZ_KEEP_GOING=1 runs in libFuzzer's fork mode and goes on
+# a crashing input (or a timeout, an out-of-memory, a leak) is saved under
+# build-fuzz/artifacts/<target>/ and the script exits 1; "slow" counts the
+# inputs libFuzzer saved for taking over 10 s but within the target's timeout. FUZZ_KEEP_GOING=1 runs in libFuzzer's fork mode and goes on
 # after a crash, a timeout or an out-of-memory (for long runs by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +64,10 @@ for t in "${targets[@]}"; do
   artifacts=$build/artifacts/$t
   mkdir -p "$corpus" "$artifacts"
   log=$build/fuzz-$t.log
-  before=$(find "$artifacts" -type f | wc -l)
+  # libFuzzer also saves inputs slower than -report_slow_units (10 s) as
+  # slow-unit-*: reported, not failures (the per-target -timeout is the bound).
+  before=$(find "$artifacts" -type f ! -name 'slow-unit-*' | wc -l)
+  slow_before=$(find "$artifacts" -type f -name 'slow-unit-*' | wc -l)
   # shellcheck disable=SC2046 # the flags are words on purpose
   args=($(flags_for "$t") -rss_limit_mb=2048 -max_total_time="$seconds" -print_final_stats=1
         -dict="$(dict_for "$t")" -artifact_prefix="$artifacts/")
@@ -81,9 +85,10 @@ for t in "${targets[@]}"; do
   [ -n "$execs" ] || execs=$(printf '%s\n' "$last" | grep -oE '^#[0-9]+' | tr -d '#' || true)
   cov=$(printf '%s\n' "$last" | grep -oE 'cov: [0-9]+' | awk '{print $2}' || true)
   ft=$(printf '%s\n' "$last" | grep -oE 'ft: [0-9]+' | awk '{print $2}' || true)
-  crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
-  line=$(printf '%-11s %5ss  execs %-10s cov %-6s ft %-7s crashes %s' "$t" "$seconds" \
-         "${execs:-?}" "${cov:-?}" "${ft:-?}" "$crashes")
+  crashes=$(( $(find "$artifacts" -type f ! -name 'slow-unit-*' | wc -l) - before ))
+  slow=$(( $(find "$artifacts" -type f -name 'slow-unit-*' | wc -l) - slow_before ))
+  line=$(printf '%-11s %5ss  execs %-10s cov %-6s ft %-7s crashes %s  slow %s' "$t" "$seconds" \
+         "${execs:-?}" "${cov:-?}" "${ft:-?}" "$crashes" "$slow")
   if [ "$rc" -ne 0 ] || [ "$crashes" -gt 0 ]; then
     failed=1
     line="$line  FAILED (exit $rc; see $log and $artifacts/)"

@@ -391,6 +391,15 @@ static bool file_has(const char *path, const char *text) {
   return found;
 }
 
+static void print_file(const char *path) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  fprintf(stderr, "--- %s ---\n", path);
+  while (f && fgets(line, sizeof line, f)) fputs(line, stderr);
+  if (f) fclose(f);
+  fprintf(stderr, "---\n");
+}
+
 /* `seam run --remote --cut cloud` (unary and --stream) against a worker
  * answering CANCELLED, and one answering [1,3]: exit 0, the local outputs,
  * the reason printed. */
@@ -424,7 +433,9 @@ static void cli_cases(fake_worker *w, const char *seam_exe, const char *samples_
     CHECK(rc == 0, "exit %d: %s", rc, cmd);
     seam_tensor *got = seam_tensor_load_npy(remote, &err);
     CHECK(want && got && tensor_same(want, got), "%s: other outputs than seam run", cmd);
-    CHECK(file_has(log, runs[i].printed), "%s: the output does not say '%s'", cmd, runs[i].printed);
+    bool said = file_has(log, runs[i].printed);
+    CHECK(said, "%s: the output does not say '%s'", cmd, runs[i].printed);
+    if (!said) print_file(log);
     seam_tensor_free(got);
   }
   seam_tensor_free(want);

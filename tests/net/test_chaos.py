@@ -30,12 +30,12 @@ import argparse
 import json
 import os
 import queue
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+from netcase import Failed, NetCase, require_root
 
 REQUESTS = 1000
 INTERVAL_MS = 20
@@ -49,39 +49,10 @@ EVENTS = [(2.0, "blackhole on"), (4.0, "blackhole off"), (6.0, "link down"), (8.
           (10.0, "kill worker"), (12.0, "start worker")]
 
 
-class Failed(Exception):
-    pass
-
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
-
-
-class Chaos:
+class Chaos(NetCase):
     def __init__(self, a):
-        self.a = a
-        self.name = f"chaos{os.getpid() % 100000}"
-        self.tmp = tempfile.mkdtemp(prefix="seam-chaos-")
-        self.worker = None
-        self.port = 0
+        super().__init__(a, "chaos")
         self.start = time.monotonic()
-
-    def sh(self, *args, timeout=60, check=True):
-        r = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
-        if check and r.returncode != 0:
-            raise Failed(f"{' '.join(args[:6])} failed ({r.returncode}): {r.stderr.strip()[-400:]}")
-        return r
-
-    def netem(self, *args, **kw):
-        return self.sh(self.a.netem, *args, **kw)
-
-    def up(self):
-        env = {}
-        for line in self.netem("up", self.name).stdout.splitlines():
-            k, _, v = line.partition("=")
-            env[k] = v
-        self.srv_ip, self.dev_ip = env["SRV_IP"], env["DEV_IP"]
 
     def make_plan(self):
         import numpy as np
@@ -105,26 +76,6 @@ class Chaos:
                     "--input", self.a.input, "--out", self.plan)
         summary = json.loads([l for l in r.stdout.splitlines() if l.startswith("{")][-1])
         print(f"plan: {summary}")
-
-    def start_worker(self):
-        repo = os.path.join(self.tmp, "models", "model")
-        os.makedirs(repo, exist_ok=True)
-        if not os.path.exists(os.path.join(repo, "model.onnx")):
-            shutil.copy(self.a.model, os.path.join(repo, "model.onnx"))
-        listen = f"{self.srv_ip}:{self.port}"
-        self.worker = subprocess.Popen(
-            [self.a.netem, "exec", self.name, "srv", self.a.cloud, "--models", os.path.join(self.tmp, "models"),
-             "--listen", listen], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.worker.stdout.readline()
-        if "listening on" not in line:
-            raise Failed(f"the worker did not start: {line!r}")
-        self.port = int(line.strip().rsplit(":", 1)[1])
-
-    def kill_worker(self):
-        # `netem.sh exec` and `ip netns exec` exec the worker: the Popen's pid
-        # is the worker's own (never pkill by name: other workers may run).
-        self.worker.kill()
-        self.worker.wait(10)
 
     def relay(self):
         out = self.netem("relay", self.name, "--bin", self.a.relay, "--to", f"{self.srv_ip}:{self.port}",
@@ -235,23 +186,12 @@ class Chaos:
         if problems:
             raise Failed("; ".join(problems))
 
-    def cleanup(self):
-        if self.worker and self.worker.poll() is None:
-            self.kill_worker()
-        self.netem("down", self.name, check=False)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
 def main():
     ap = argparse.ArgumentParser()
     for k in ("seam", "cloud", "netem", "relay", "model", "input"):
         ap.add_argument(f"--{k}", required=True)
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        skip("needs root (network namespaces, tc, nftables)")
-    for tool in ("ip", "tc", "nft"):
-        if not shutil.which(tool):
-            skip(f"'{tool}' not found")
+    require_root(("ip", "tc", "nft"))
     c = Chaos(a)
     try:
         requests, summary, marks = c.run()
