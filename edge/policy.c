@@ -13,6 +13,9 @@
 /* An estimate without a sample for EDGE_STALE_MS is stale. A request that
  * finds it stale has the prober measure it with one round (an empty probe
  * for the RTT, then one with a payload for the uplink: a probe pair).
+ * Only a sample that informed the RTT or a bandwidth counts: a remote call
+ * the estimator cannot read (a far-off prediction with payload both ways,
+ * an RTT not confirmed) leaves it stale, so a round follows it.
  * Requests that run on the device give no samples, so these rounds are what
  * let a session running locally see the link come back within a few
  * requests; one round per request at most, so probing costs in proportion
@@ -150,34 +153,33 @@ void edge_policy_set_waker(edge_policy *p, void (*wake)(void *ctx), void *ctx) {
 void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms) {
   pthread_mutex_lock(&p->lock);
   if (p->in_flight > 0) p->in_flight--;
-  /* Under the lock, so that edge_policy_set_waker(NULL) is final. */
-  if (p->wake && p->in_flight == 0 && p->request_since_round && now_ms() - p->last_sample_ms >= EDGE_STALE_MS)
-    p->wake(p->wake_ctx);
-  if (!tm->bytes_up && !tm->remote && !tm->fell_back) { /* the network was not tried */
-    pthread_mutex_unlock(&p->lock);
-    return;
-  }
   double now = now_ms();
-  bool network_failed = tm->fell_back &&
-                        (tm->reason == SEAM_EDGE_REASON_NETWORK || tm->reason == SEAM_EDGE_REASON_DEADLINE);
-  if (network_failed) {
-    edge_breaker_failure(&p->breaker, now_ms_int());
-  } else if (tm->remote || tm->fell_back) {
-    edge_breaker_success(&p->breaker, now_ms_int());
+  if (tm->bytes_up || tm->remote || tm->fell_back) { /* the network was tried */
+    bool network_failed = tm->fell_back &&
+                          (tm->reason == SEAM_EDGE_REASON_NETWORK || tm->reason == SEAM_EDGE_REASON_DEADLINE);
+    if (network_failed) {
+      edge_breaker_failure(&p->breaker, now_ms_int());
+    } else if (tm->remote || tm->fell_back) {
+      edge_breaker_success(&p->breaker, now_ms_int());
+    }
+    /* A reply gives the network time; a call that timed out gives at least
+     * its wall time, so a slowing link lowers the estimate. */
+    double network_ms = tm->remote ? (double)tm->network_us / 1e3
+                        : tm->reason == SEAM_EDGE_REASON_DEADLINE ? call_ms : -1;
+    if (network_ms > 0 && tm->bytes_up) {
+      part_net_sample s = {.at_ms = now,
+                           .bytes_up = tm->bytes_up,
+                           .bytes_down = tm->bytes_down,
+                           .network_ms = network_ms,
+                           .queue_ms = tm->remote ? (double)tm->worker_queue_us / 1e3 : -1};
+      /* A call the estimator could not read (netest.h) is no news of the
+       * link: the estimate stays stale, and a probe round settles it. */
+      if (part_netest_add(p->net, &s)) p->last_sample_ms = now;
+    }
   }
-  /* A reply gives the network time; a call that timed out gives at least
-   * its wall time, so a slowing link lowers the estimate. */
-  double network_ms = tm->remote ? (double)tm->network_us / 1e3
-                      : tm->reason == SEAM_EDGE_REASON_DEADLINE ? call_ms : -1;
-  if (network_ms > 0 && tm->bytes_up) {
-    part_net_sample s = {.at_ms = now,
-                         .bytes_up = tm->bytes_up,
-                         .bytes_down = tm->bytes_down,
-                         .network_ms = network_ms,
-                         .queue_ms = tm->remote ? (double)tm->worker_queue_us / 1e3 : -1};
-    part_netest_add(p->net, &s);
-    p->last_sample_ms = now;
-  }
+  /* Under the lock, so that edge_policy_set_waker(NULL) is final. */
+  if (p->wake && p->in_flight == 0 && p->request_since_round && now - p->last_sample_ms >= EDGE_STALE_MS)
+    p->wake(p->wake_ctx);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -188,18 +190,14 @@ void edge_policy_probe_result(edge_policy *p, bool ok, const part_net_sample *s)
     edge_breaker_success(&p->breaker, now_ms_int());
   else
     edge_breaker_failure(&p->breaker, now_ms_int());
-  if (s && s->network_ms > 0) {
-    part_netest_add(p->net, s);
-    p->last_sample_ms = now;
-  }
+  if (s && s->network_ms > 0 && part_netest_add(p->net, s)) p->last_sample_ms = now;
   pthread_mutex_unlock(&p->lock);
 }
 
 void edge_policy_probe_pair(edge_policy *p, const part_net_sample *empty, const part_net_sample *payload) {
   pthread_mutex_lock(&p->lock);
   edge_breaker_success(&p->breaker, now_ms_int());
-  part_netest_add_pair(p->net, empty, payload);
-  p->last_sample_ms = now_ms();
+  if (part_netest_add_pair(p->net, empty, payload)) p->last_sample_ms = now_ms();
   pthread_mutex_unlock(&p->lock);
 }
 

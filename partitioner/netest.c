@@ -173,15 +173,17 @@ static double ne_bandwidth_reading(const part_netest *e, part_net_quantity q, co
   return NAN;
 }
 
-static void ne_add_bandwidth(part_netest *e, part_net_quantity q, const part_net_sample *s, double n, double rtt,
+static bool ne_add_bandwidth(part_netest *e, part_net_quantity q, const part_net_sample *s, double n, double rtt,
                              double t_this, double t_other) {
   double x = ne_bandwidth_reading(e, q, s, n, rtt, t_this, t_other);
-  if (!isnan(x)) ne_track_add(&e->track[q], q, x, s->at_ms);
+  if (isnan(x)) return false;
+  ne_track_add(&e->track[q], q, x, s->at_ms);
+  return true;
 }
 
 /* The network part of a sample: which of RTT, uplink, downlink it can tell
- * apart (netest.h). n is finite and > 0. */
-static void ne_add_network(part_netest *e, const part_net_sample *s, double n) {
+ * apart (netest.h). n is finite and > 0. Whether it informed one. */
+static bool ne_add_network(part_netest *e, const part_net_sample *s, double n) {
   double up = e->track[PART_NET_UP].value, down = e->track[PART_NET_DOWN].value;
   double rtt = e->track[PART_NET_RTT].value;
   /* Predicted transfer times, ms (1 Mbit/s is 1000 bit/ms). */
@@ -198,10 +200,13 @@ static void ne_add_network(part_netest *e, const part_net_sample *s, double n) {
       ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, x, s->at_ms);
       e->empty_rtt = fmin(x, PART_NET_MAX_MS);
       e->empty_seq = e->seq;
-    } else if (n < NE_ENVELOPE * rtt) {
-      ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, n, s->at_ms);
+      return true;
     }
-    return;
+    if (n < NE_ENVELOPE * rtt) {
+      ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, n, s->at_ms);
+      return true;
+    }
+    return false;
   }
   bool rtt_dominant = t < NE_RTT_SHARE * predicted;
   if (n > NE_CONSISTENT * predicted) {
@@ -210,54 +215,53 @@ static void ne_add_network(part_netest *e, const part_net_sample *s, double n) {
      * link: the link only when an empty exchange has just confirmed the
      * RTT. Either way the estimates cannot say which direction took the
      * time: the one with nearly all the bytes did. */
-    if (rtt_dominant && !ne_rtt_confirmed(e)) return;
+    if (rtt_dominant && !ne_rtt_confirmed(e)) return false;
     if ((double)s->bytes_up >= NE_BYTES_DOMINANCE * (double)s->bytes_down)
-      ne_add_bandwidth(e, PART_NET_UP, s, n, rtt, t_up, t_down);
-    else if ((double)s->bytes_down >= NE_BYTES_DOMINANCE * (double)s->bytes_up)
-      ne_add_bandwidth(e, PART_NET_DOWN, s, n, rtt, t_down, t_up);
-    return;
+      return ne_add_bandwidth(e, PART_NET_UP, s, n, rtt, t_up, t_down);
+    if ((double)s->bytes_down >= NE_BYTES_DOMINANCE * (double)s->bytes_up)
+      return ne_add_bandwidth(e, PART_NET_DOWN, s, n, rtt, t_down, t_up);
+    return false;
   }
   if (rtt_dominant) {
     ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, fmax(0, n - t), s->at_ms);
-    return;
+    return true;
   }
   if (n < NE_ENVELOPE * rtt) {
     /* Faster than the RTT is thought to be: the RTT is at most n. Nothing
      * is left for a transfer, so no bandwidth either. */
     ne_track_add(&e->track[PART_NET_RTT], PART_NET_RTT, n, s->at_ms);
-    return;
+    return true;
   }
-  if (t_up >= NE_DOMINANCE * t_down)
-    ne_add_bandwidth(e, PART_NET_UP, s, n, rtt, t_up, t_down);
-  else if (t_down >= NE_DOMINANCE * t_up)
-    ne_add_bandwidth(e, PART_NET_DOWN, s, n, rtt, t_down, t_up);
+  if (t_up >= NE_DOMINANCE * t_down) return ne_add_bandwidth(e, PART_NET_UP, s, n, rtt, t_up, t_down);
+  if (t_down >= NE_DOMINANCE * t_up) return ne_add_bandwidth(e, PART_NET_DOWN, s, n, rtt, t_down, t_up);
+  return false;
 }
 
-void part_netest_add(part_netest *e, const part_net_sample *s) {
-  if (!e || !s || !isfinite(s->at_ms)) return;
+bool part_netest_add(part_netest *e, const part_net_sample *s) {
+  if (!e || !s || !isfinite(s->at_ms)) return false;
   bool network = isfinite(s->network_ms) && s->network_ms > 0;
   bool queue = isfinite(s->queue_ms) && s->queue_ms >= 0;
-  if (!network && !queue) return;
+  if (!network && !queue) return false;
+  bool informed = false;
   if (network) {
     e->seq++;
-    ne_add_network(e, s, s->network_ms);
+    informed = ne_add_network(e, s, s->network_ms);
   }
   if (queue) ne_track_add(&e->track[PART_NET_QUEUE], PART_NET_QUEUE, s->queue_ms, s->at_ms);
   if (e->samples < INT_MAX) e->samples++;
   e->updated_ms = s->at_ms;
+  return informed;
 }
 
-void part_netest_add_pair(part_netest *e, const part_net_sample *empty, const part_net_sample *payload) {
-  if (!e || !empty || !payload) return;
-  part_netest_add(e, empty);
+bool part_netest_add_pair(part_netest *e, const part_net_sample *empty, const part_net_sample *payload) {
+  if (!e || !empty || !payload) return false;
+  bool informed = part_netest_add(e, empty);
   bool up = (double)payload->bytes_up >= NE_BYTES_DOMINANCE * (double)payload->bytes_down;
   bool down = (double)payload->bytes_down >= NE_BYTES_DOMINANCE * (double)payload->bytes_up;
   bool timed = isfinite(empty->network_ms) && empty->network_ms > 0 && isfinite(payload->network_ms) &&
                payload->network_ms > 0 && isfinite(payload->at_ms);
-  if (!timed || up == down) {
-    part_netest_add(e, payload); /* not a pair's payload: an ordinary sample */
-    return;
-  }
+  if (!timed || up == down) /* not a pair's payload: an ordinary sample */
+    return part_netest_add(e, payload) || informed;
   part_net_quantity q = up ? PART_NET_UP : PART_NET_DOWN, other = up ? PART_NET_DOWN : PART_NET_UP;
   double t_this = (double)(up ? payload->bytes_up : payload->bytes_down) * 8 / (e->track[q].value * 1000);
   double t_other = (double)(up ? payload->bytes_down : payload->bytes_up) * 8 / (e->track[other].value * 1000);
@@ -270,9 +274,11 @@ void part_netest_add_pair(part_netest *e, const part_net_sample *empty, const pa
     double prev = e->pair_reading[q];
     e->pair_reading[q] = x;
     ne_track_add(&e->track[q], q, isnan(prev) || prev < x ? x : prev, payload->at_ms);
+    informed = true;
   }
   if (e->samples < INT_MAX) e->samples++;
   e->updated_ms = payload->at_ms;
+  return informed;
 }
 
 uint32_t part_netest_probe_bytes(const part_netest *e, part_net_quantity q) {

@@ -104,8 +104,11 @@ void part_netest_free(part_netest *e);
 /* Takes in one sample. A sample whose at_ms is not finite is ignored; so
  * is its network part when network_ms is not a finite positive number, and
  * its queue part when queue_ms is negative or not finite. samples counts
- * the samples that had a usable part. */
-void part_netest_add(part_netest *e, const part_net_sample *s);
+ * the samples that had a usable part. Returns whether the sample informed
+ * the RTT or a bandwidth: false for one the rules above cannot read (both
+ * directions alike, an RTT not confirmed), which only a probe can settle,
+ * so the caller should not count it as news of the link. */
+bool part_netest_add(part_netest *e, const part_net_sample *s);
 
 /* A probe pair: an empty exchange and, right after it, one with a payload
  * one way (at least 10x the other way's bytes). The empty one is taken in
@@ -116,8 +119,9 @@ void part_netest_add(part_netest *e, const part_net_sample *s);
  * faster than predicted. A probe is never faster than the link but often
  * slower (a TCP window shrunk by earlier losses, a busy device), so what
  * enters the moving estimate is the larger of this pair's reading and the
- * previous pair's. A payload both ways is taken as an ordinary sample. */
-void part_netest_add_pair(part_netest *e, const part_net_sample *empty, const part_net_sample *payload);
+ * previous pair's. A payload both ways is taken as an ordinary sample.
+ * Returns whether either informed the RTT or a bandwidth. */
+bool part_netest_add_pair(part_netest *e, const part_net_sample *empty, const part_net_sample *payload);
 
 /* The size of the payload of a pair's probe of direction q: a transfer of
  * about PART_NET_PROBE_MS at the current estimate, within the bounds below
