@@ -328,11 +328,12 @@ class Bench:
             # The estimate each request was chosen under ("plan: uplink 5.8 Mbit/s, RTT 71 ms, ...").
             ups = [float(x.group(1)) for x in (re.search(r"uplink ([\d.e+-]+) Mbit/s", q["why"]) for q in reqs) if x]
             rtts = [float(x.group(1)) for x in (re.search(r"RTT ([\d.e+-]+) ms", q["why"]) for q in reqs) if x]
+            devs = [float(x.group(1)) for x in (re.search(r"device x([\d.e+-]+)", q["why"]) for q in reqs) if x]
             stats[s] = {"n": len(ms), "median_ms": median(ms),
                         "p90_ms": (statistics.quantiles(ms, n=10)[-1] if len(ms) >= 10 else max(ms, default=None)),
                         "predicted_ms": pred, "median_rel_error": median(errs),
                         "median_rel_error_answered": median(errs_ans), "queue_estimate_ms": median(queues), "uplink_estimate_mbps": median(ups),
-                        "rtt_estimate_ms": median(rtts), "answered": len(errs_ans), "cuts": cuts, "where": where,
+                        "rtt_estimate_ms": median(rtts), "device_scale": median(devs), "answered": len(errs_ans), "cuts": cuts, "where": where,
                         "round_medians_ms": round_medians[s],
                         "failed": sum(x.get("failed", 0) for x in summaries[s]),
                         "max_diff_vs_local": max((x.get("max_diff_vs_local", 0) for x in summaries[s]), default=0)}
@@ -695,6 +696,13 @@ def report(b: Bench, argv: list[str]) -> tuple[str, list[str]]:
                     verdicts.append((f"{m} {rn} {lab.get(s, s)}: prediction within 15 %", None,
                                      f"not comparable: all {st[s]['n']} requests fell back ({pct(e)} against the "
                                      f"fallback's latency; predicted {f1(st[s]['predicted_ms'])} ms > deadline)"))
+        L.append("")
+        L.append("Fixed cuts are predicted from the plan's device profile as it is; the policy scales its device "
+                 "terms by the speed it measures on its own requests (`device x` in its reasons; median over its "
+                 "requests): " + "; ".join(
+                     f"{rn} x{rr['stats']['policy'].get('device_scale') or float('nan'):.2f}"
+                     for rn, rr in res["regimes"].items()) + ".")
+        L.append("")
         if "step" in res:
             sp = res["step"]
             L.append("")
@@ -719,17 +727,16 @@ def report(b: Bench, argv: list[str]) -> tuple[str, list[str]]:
             L.append("")
             L.append("Trace (request, cut, where, latency ms, predicted ms):")
             L.append("")
-            L.append("| # | cut | where | ms | predicted | the policy's estimate (uplink, RTT, queue) or its reason |")
+            L.append("| # | cut | where | ms | predicted | the policy's estimate (uplink, RTT, queue, device speed) or its reason |")
             L.append("| --- | --- | --- | --- | --- | --- |")
             marks = {sw["boundary"]: sw["to"] for sw in sp["switches"]}
-            prev = None
             for i, cut, where, ms, pr, why in sp["trace"]:
                 if i in marks:
                     L.append(f"| **→ {marks[i]}** | | | | | |")
-                est = re.search(r"uplink ([\d.e+-]+) Mbit/s, RTT ([\d.e+-]+) ms(?:, queue ([\d.e+-]+) ms)?", why)
-                note = (f"{est.group(1)} Mbit/s, {est.group(2)} ms, {est.group(3) or '?'} ms" if est and
+                est = re.search(r"uplink ([\d.e+-]+) Mbit/s, RTT ([\d.e+-]+) ms(?:, queue ([\d.e+-]+) ms)?"
+                                r"(?:, device (x[\d.e+-]+))?", why)
+                note = (f"{est.group(1)} Mbit/s, {est.group(2)} ms, {est.group(3) or '?'} ms, {est.group(4) or '?'}" if est and
                         why.startswith("plan:") else why.replace("|", "/"))
-                prev = cut
                 L.append(f"| {i} | {lab.get(cut, cut[:30])} | {where} | {ms:.1f} | {f1(pr)} | {note} |")
         if "load" in res:
             ld = res["load"]

@@ -568,7 +568,7 @@ seam_status seam_edge_infer(seam_edge_session *s, size_t n_inputs, const char *c
   tm->total_us = seam_clock_us_since(start);
   tm->cut = r->cut;
   if (s->policy) {
-    edge_policy_observe(s->policy, tm, (double)call_us / 1e3);
+    edge_policy_observe(s->policy, choice.candidate, st == SEAM_OK, tm, (double)call_us / 1e3);
     tm->predicted_us = (uint64_t)(choice.predicted_ms * 1e3);
     snprintf(tm->decision, sizeof tm->decision, "%s", choice.why);
   } else {

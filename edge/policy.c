@@ -20,7 +20,7 @@
  * let a session running locally see the link come back within a few
  * requests; one round per request at most, so probing costs in proportion
  * to use, and an idle session sends nothing (but the breaker's probes). */
-#define EDGE_STALE_MS 200
+#define EDGE_STALE_MS 100
 /* A round waits for the device to be idle (no request in flight): probes
  * timed while the device computes measure its CPU as much as the link (a
  * device held to a CPU quota delays every step of the exchange). Requests
@@ -39,6 +39,7 @@ struct edge_policy {
   pthread_mutex_t lock;
   part_plan *plan;
   part_netest *net;
+  part_devspeed device; /* the device's time against the plan's profile */
   edge_breaker breaker;
   int local;          /* the plan's "local" candidate */
   double last_sample_ms;
@@ -66,6 +67,7 @@ edge_policy *edge_policy_create(part_plan *plan, seam_error *err) {
   pthread_mutex_init(&p->lock, NULL);
   p->plan = plan;
   p->local = part_plan_find(plan, "local");
+  part_devspeed_init(&p->device);
   edge_breaker_init(&p->breaker, EDGE_BREAKER_THRESHOLD, EDGE_BREAKER_BASE_MS, EDGE_BREAKER_MAX_MS);
   return p;
 }
@@ -81,14 +83,18 @@ void edge_policy_free(edge_policy *p) {
 
 const part_plan *edge_policy_plan(const edge_policy *p) { return p->plan; }
 
-static void link_of(const part_net_estimate *e, part_link *l) {
-  *l = (part_link){.up_mbps = e->up_mbps, .down_mbps = e->down_mbps, .rtt_ms = e->rtt_ms, .queue_ms = e->queue_ms};
+static void link_of(const part_net_estimate *e, const part_devspeed *d, part_link *l) {
+  *l = (part_link){.up_mbps = e->up_mbps,
+                   .down_mbps = e->down_mbps,
+                   .rtt_ms = e->rtt_ms,
+                   .queue_ms = e->queue_ms,
+                   .device_scale = d->scale};
 }
 
 /* "plan: uplink 1.2 Mbit/s, below the breakpoint 3.0" and the like. */
 static void explain(const part_link *l, const part_decision *d, char *why, size_t size) {
-  int n = snprintf(why, size, "plan: uplink %.3g Mbit/s, RTT %.3g ms, queue %.3g ms", l->up_mbps, l->rtt_ms,
-                   l->queue_ms);
+  int n = snprintf(why, size, "plan: uplink %.3g Mbit/s, RTT %.3g ms, queue %.3g ms, device x%.2f", l->up_mbps,
+                   l->rtt_ms, l->queue_ms, part_link_device_scale(l));
   if (n < 0 || (size_t)n >= size) return;
   if (d->breakpoint_above_mbps > 0)
     n += snprintf(why + n, size - (size_t)n, "; below breakpoint %.3g", d->breakpoint_above_mbps);
@@ -107,7 +113,7 @@ static void choose(edge_policy *p, int deadline_ms, bool request, edge_choice *o
   part_net_estimate e;
   part_netest_get(p->net, &e);
   part_link link;
-  link_of(&e, &link);
+  link_of(&e, &p->device, &link);
   part_decision d;
   part_plan_lookup(p->plan, &link, &d);
   part_cost cost, local;
@@ -150,10 +156,12 @@ void edge_policy_set_waker(edge_policy *p, void (*wake)(void *ctx), void *ctx) {
   pthread_mutex_unlock(&p->lock);
 }
 
-void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms) {
+void edge_policy_observe(edge_policy *p, int candidate, bool ok, const seam_edge_timing *tm, double call_ms) {
   pthread_mutex_lock(&p->lock);
   if (p->in_flight > 0) p->in_flight--;
   double now = now_ms();
+  if (ok && candidate >= 0 && candidate < p->plan->n_candidates)
+    part_devspeed_add(&p->device, (double)tm->head_us / 1e3, p->plan->candidates[candidate].head_ms);
   if (tm->bytes_up || tm->remote || tm->fell_back) { /* the network was tried */
     bool network_failed = tm->fell_back &&
                           (tm->reason == SEAM_EDGE_REASON_NETWORK || tm->reason == SEAM_EDGE_REASON_DEADLINE);
@@ -240,5 +248,6 @@ void edge_policy_estimate(edge_policy *p, seam_edge_network *out) {
   out->samples = e.samples;
   out->age_ms = e.samples ? now - e.updated_ms : -1;
   out->breaker_open = p->breaker.state != EDGE_BREAKER_CLOSED;
+  out->device_scale = p->device.scale;
   pthread_mutex_unlock(&p->lock);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "partitioner/devspeed.h"
 #include "partitioner/netest.h"
 #include "partitioner/plan.h"
 #include "seam/edge.h"
@@ -41,9 +42,11 @@ void edge_policy_choose(edge_policy *p, int deadline_ms, edge_choice *out);
  * follows). */
 void edge_policy_pick(edge_policy *p, int deadline_ms, edge_choice *out);
 
-/* What one request did (its timing), for the estimate and the breaker;
- * call_ms is the Infer call's wall time (0 when none was made). */
-void edge_policy_observe(edge_policy *p, const seam_edge_timing *tm, double call_ms);
+/* What one request did (its timing), for the estimate, the breaker and
+ * the device's speed: candidate is the one it ran (edge_choice.candidate),
+ * ok whether it succeeded (a failed run's head time says nothing of the
+ * device); call_ms is the Infer call's wall time (0 when none was made). */
+void edge_policy_observe(edge_policy *p, int candidate, bool ok, const seam_edge_timing *tm, double call_ms);
 
 /* An Echo probe's outcome (ok false: it failed) and its sample: NULL for a
  * probe whose time says nothing of the link (the one that made the

@@ -2,6 +2,7 @@
 #include "partitioner/cost.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,10 @@ static const char *first_violation(const part_goal *g, const part_cost *c, bool 
   return NULL;
 }
 
+double part_link_device_scale(const part_link *link) {
+  return link->device_scale > 0 && isfinite(link->device_scale) ? link->device_scale : 1;
+}
+
 void part_cost_of(const part_dag *d, const bool *head, const part_link *link, const part_power *power,
                   const part_goal *goal, part_cost *out) {
   part_cost c;
@@ -159,6 +164,10 @@ void part_cost_of(const part_dag *d, const bool *head, const part_link *link, co
     c.down_ms = (double)c.down_bytes * 8.0 / (link->down_mbps * 1e3);
     c.decode_ms = d->reply_decode_ms;
   }
+  double scale = part_link_device_scale(link);
+  c.head_ms *= scale;
+  c.encode_ms *= scale;
+  c.decode_ms *= scale;
   c.latency_ms = c.head_ms + c.encode_ms + c.up_ms + c.rtt_ms + c.queue_ms + c.tail_ms + c.down_ms + c.decode_ms;
   c.compute_mj = power->compute_w * (c.head_ms + c.encode_ms + c.decode_ms);
   c.tx_mj = power->tx_w * c.up_ms;

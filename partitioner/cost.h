@@ -34,7 +34,14 @@ typedef struct part_link {
   double down_mbps; /* downlink, Mbit/s; > 0 */
   double rtt_ms;    /* round trip of an empty call */
   double queue_ms;  /* the worker's queue time */
+  /* How long the device's runs take against its profile (devspeed.h): the
+   * head, encode and decode times are the profile's times this. 0 (or
+   * anything not > 0) is 1: as profiled. */
+  double device_scale;
 } part_link;
+
+/* link's device_scale, 1 when it is not > 0. */
+double part_link_device_scale(const part_link *link);
 
 /* Device power draw, watts. */
 typedef struct part_power {

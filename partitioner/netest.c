@@ -6,14 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* Readings in each quantity's median window. */
-#define NE_WINDOW 3
-/* EWMA weights: slow while the median is within NE_NEAR (log) of the
- * estimate, fast beyond NE_FAR, linear in between. */
-#define NE_ALPHA_SLOW 0.08
-#define NE_ALPHA_FAST 0.8
-#define NE_NEAR 0.18232155679395462 /* log(1.2) */
-#define NE_FAR 0.47000362924573563  /* log(1.6) */
+#include "partitioner/track.h"
+
 /* An exchange of at most this many bytes (both ways together, one packet's
  * worth) is empty: it measures the RTT, never a bandwidth. */
 #define NE_TINY_BYTES 1500u
@@ -40,21 +34,15 @@
 /* A transfer under this share of its predicted time shows a faster link. */
 #define NE_FASTER 0.5
 
-/* settled stops counting here (long settled). */
-#define NE_SETTLED_MAX (1 << 20)
-
 #define NE_DEFAULT_MBPS 10.0
 #define NE_DEFAULT_RTT_MS 50.0
 
-/* One quantity: its readings and its estimate, on the log scale of its kind
- * (ne_to_log). */
+/* One quantity: its robust moving estimate on the log scale of its kind
+ * (ne_to_log) and the same linear. */
 typedef struct ne_track {
-  double window[NE_WINDOW]; /* the last readings, oldest overwritten first */
-  int next;                 /* where the next reading goes */
-  double smooth;            /* the EWMA, log scale */
-  double value;             /* the estimate, linear (exactly the prior until informed) */
-  double informed_ms;       /* at_ms of the last reading; NAN before any */
-  int settled;              /* readings since the last whose median was NE_FAR or more away */
+  part_track avg;
+  double value;       /* the estimate, linear (exactly the prior until informed) */
+  double informed_ms; /* at_ms of the last reading; NAN before any */
 } ne_track;
 
 struct part_netest {
@@ -86,43 +74,15 @@ static double ne_from_log(part_net_quantity q, double y) { return ne_is_bandwidt
 
 static void ne_track_init(ne_track *t, part_net_quantity q, double prior) {
   t->value = prior;
-  t->smooth = ne_to_log(q, prior);
-  for (int i = 0; i < NE_WINDOW; i++) t->window[i] = t->smooth;
-  t->next = 0;
+  part_track_init(&t->avg, ne_to_log(q, prior), false);
   t->informed_ms = NAN;
-  t->settled = NE_SETTLED_MAX;
-}
-
-static double ne_median(const double *w) {
-  double s[NE_WINDOW];
-  for (int i = 0; i < NE_WINDOW; i++) {
-    double x = w[i];
-    int j = i;
-    for (; j > 0 && s[j - 1] > x; j--) s[j] = s[j - 1];
-    s[j] = x;
-  }
-  return s[NE_WINDOW / 2];
 }
 
 /* One informative reading x (linear) of quantity q at at_ms. */
 static void ne_track_add(ne_track *t, part_net_quantity q, double x, double at_ms) {
   x = ne_bound(q, x, t->value);
-  t->window[t->next] = ne_to_log(q, x);
-  t->next = (t->next + 1) % NE_WINDOW;
-  double m = ne_median(t->window);
-  double d = fabs(m - t->smooth);
-  /* The slow weight, right after a change: the mean of the medians since
-   * (1/2, 1/3, ...) until that is NE_ALPHA_SLOW. */
-  double slow = fmax(NE_ALPHA_SLOW, 1.0 / (t->settled + 1.0));
-  double a = d <= NE_NEAR  ? slow
-             : d >= NE_FAR ? NE_ALPHA_FAST
-                           : slow + (NE_ALPHA_FAST - slow) * (d - NE_NEAR) / (NE_FAR - NE_NEAR);
-  if (d >= NE_FAR)
-    t->settled = 0;
-  else if (t->settled < NE_SETTLED_MAX)
-    t->settled++;
-  t->smooth += a * (m - t->smooth);
-  t->value = ne_bound(q, ne_from_log(q, t->smooth), t->value);
+  double y = part_track_add(&t->avg, ne_to_log(q, x));
+  t->value = ne_bound(q, ne_from_log(q, y), t->value);
   t->informed_ms = at_ms;
 }
 

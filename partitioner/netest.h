@@ -34,16 +34,12 @@
  *   the RTT: it enters as an RTT reading of n.
  * - The queue time: every sample that carries the worker's (>= 0).
  *
- * Each quantity is a robust moving estimate of its readings: the median of
- * its last 3 (so one outlier is never the median), smoothed by an EWMA on a
- * log scale (bandwidth as log Mbit/s, times as log(1 + ms)) whose weight
- * grows with the distance d of the median from the estimate: 0.8 when d is
- * 60 % or more (a change of the link: a 25x step is within 25 % after 3 or
- * 4 readings), 0.08 within 20 % (noise is averaged: +-20 % noise on every
- * sample keeps the estimate within about 15 %), linear in between. After a
- * change the small weight starts at 1/2, 1/3, ... (the mean of the medians
- * since) until it reaches 0.08, so the estimate settles quickly. The window
- * starts full of the prior, so the first readings move it like a step.
+ * Each quantity is a robust moving estimate of its readings (track.h: the
+ * median of its last 3, so one outlier is never the median, smoothed by an
+ * EWMA whose weight grows with the median's distance from the estimate) on
+ * a log scale: bandwidth as log Mbit/s, times as log(1 + ms). A 25x step is
+ * within 25 % after 3 or 4 readings; +-20 % noise on every sample keeps the
+ * estimate within about 15 %.
  *
  * What it cannot do: exchanges all of one size cannot separate RTT from
  * bandwidth; a change they show goes to the RTT or to a bandwidth by the

@@ -219,16 +219,17 @@ seam_status part_plan_build(const part_dag *d, const part_plan_options *o, part_
 void part_plan_predict(const part_plan *p, int candidate, const part_link *link, part_cost *out) {
   const part_candidate *c = &p->candidates[candidate];
   const part_power *w = &p->power;
+  double scale = part_link_device_scale(link);
   memset(out, 0, sizeof *out);
   out->remote = c->remote;
   out->n_sent = c->n_tensors;
-  out->head_ms = c->head_ms;
-  out->compute_mj = w->compute_w * c->head_ms;
+  out->head_ms = c->head_ms * scale;
+  out->compute_mj = w->compute_w * out->head_ms;
   out->head_memory_bytes = c->head_memory_bytes;
   out->head_macs = c->head_macs;
   out->head_macs_pct = c->head_macs_pct;
   if (c->remote) {
-    out->encode_ms = c->encode_ms;
+    out->encode_ms = c->encode_ms * scale;
     out->up_bytes = c->up_bytes;
     out->down_bytes = c->down_bytes;
     out->up_ms = (double)c->up_bytes * 8.0 / (link->up_mbps * 1e3);
@@ -236,8 +237,8 @@ void part_plan_predict(const part_plan *p, int candidate, const part_link *link,
     out->rtt_ms = link->rtt_ms;
     out->queue_ms = link->queue_ms;
     out->tail_ms = c->tail_ms;
-    out->decode_ms = c->decode_ms;
-    out->compute_mj = w->compute_w * (c->head_ms + c->encode_ms + c->decode_ms);
+    out->decode_ms = c->decode_ms * scale;
+    out->compute_mj = w->compute_w * (out->head_ms + out->encode_ms + out->decode_ms);
     out->tx_mj = w->tx_w * out->up_ms;
     out->rx_mj = w->rx_w * out->down_ms;
     out->idle_mj = w->idle_w * (out->rtt_ms + out->queue_ms + out->tail_ms);
@@ -273,6 +274,8 @@ static int cell(const part_plan *p, int u, int r, int q) {
  * cut replaces the slower corner's only when it predicts at least this much
  * better, so that noise in the profiles does not flip the choice. */
 #define PART_LOOKUP_MARGIN 0.10
+/* A device speed within this (log) of the profile's is the grid's. */
+#define PART_LOOKUP_SCALE_TOLERANCE 0.09531017980432486 /* log(1.1) */
 
 /* How good candidate c is at link itself: its objective, or infinity when
  * it misses the plan's deadline there. */
@@ -309,9 +312,23 @@ void part_plan_lookup(const part_plan *p, const part_link *link, part_decision *
       u = us[i & 1], r = rs[i >> 1 & 1], q = qs[i >> 2];
     }
   }
+  /* The grid was made at the profile's device speed: a device measured
+   * slower or faster than that may make a cut best that no corner holds. */
+  bool off_grid = false;
+  if (fabs(log(part_link_device_scale(&at))) > PART_LOOKUP_SCALE_TOLERANCE)
+    for (int c = 0; c < p->n_candidates; c++) {
+      if (c == out->candidate) continue;
+      double s = score_at(p, c, &at);
+      if (s < best && s < safe * (1 - PART_LOOKUP_MARGIN)) {
+        best = s;
+        out->candidate = c;
+        off_grid = true;
+      }
+    }
   out->up_index = u;
   out->rtt_index = r;
   out->queue_index = q;
+  if (off_grid) return; /* the grid's breakpoints are for another cut */
   for (int i = u - 1; i >= 0; i--)
     if (cell(p, i, r, q) != out->candidate) {
       out->breakpoint_below_mbps = p->up_mbps[i + 1];

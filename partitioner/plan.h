@@ -106,7 +106,10 @@ typedef struct part_decision {
  * slower link (uplink rounded down, RTT and queue rounded up) gives the
  * default; another corner's cut is taken when it predicts, at link itself,
  * at least 10 % better (missing the plan's deadline counts as worst).
- * up_index etc. name the corner taken. */
+ * When link's device_scale is more than 10 % off 1, the grid (made at the
+ * profile's speed) may not hold the best cut: every candidate competes by
+ * the same rule, and one taken that way has no breakpoints. up_index etc.
+ * name the corner taken. */
 void part_plan_lookup(const part_plan *p, const part_link *link, part_decision *out);
 /* The candidate whose cut is this string, or -1. */
 int part_plan_find(const part_plan *p, const char *cut);

@@ -297,7 +297,7 @@ static void read_plan(reader *r, const cJSON *root, part_plan *p) {
   const cJSON *power = member(r, root, "power_w", cJSON_IsObject, "an object");
   p->power = (part_power){num(r, power, "compute"), num(r, power, "tx"), num(r, power, "rx"), num(r, power, "idle")};
   const cJSON *link = member(r, root, "conditions", cJSON_IsObject, "an object");
-  p->link = (part_link){num(r, link, "up_mbps"), num(r, link, "down_mbps"), num(r, link, "rtt_ms"), num(r, link, "queue_ms")};
+  p->link = (part_link){num(r, link, "up_mbps"), num(r, link, "down_mbps"), num(r, link, "rtt_ms"), num(r, link, "queue_ms"), 1};
   p->down_over_up = num(r, root, "down_over_up");
   if (!r->bad && !(p->down_over_up > 0)) return fail(r, "%s", "down_over_up must be > 0");
   const cJSON *prof = member(r, root, "profiles", cJSON_IsObject, "an object");

@@ -206,6 +206,10 @@ typedef struct seam_edge_network {
   int samples;               /* samples taken so far */
   double age_ms;             /* since the last sample; -1 before any */
   int breaker_open;          /* 1 while the session has stopped trying the worker */
+  /* The device's run times against the plan's profile (1: as profiled, 2:
+   * twice as slow), from every request's head time; the plan's device
+   * terms are scaled by it. */
+  double device_scale;
 } seam_edge_network;
 
 /* Fills *out; SEAM_ERR_INVALID_ARGUMENT when s or out is NULL or the session's

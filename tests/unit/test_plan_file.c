@@ -150,6 +150,44 @@ static void test_lookup_regions(void) {
   part_dag_free(&d);
 }
 
+/* A device measured slower or faster than its profile scales the head,
+ * encode and decode terms, and the lookup lets every candidate compete
+ * when no grid corner holds the best cut at that speed. */
+static void test_device_scale(void) {
+  part_dag d;
+  chain(&d);
+  part_plan p;
+  build(&d, &p);
+  int local = part_plan_find(&p, "local"), small = part_plan_find(&p, "small");
+  part_link l = {.up_mbps = 7.9, .down_mbps = 7.9, .rtt_ms = 1};
+  part_cost as_profiled, unset, slow;
+  part_plan_predict(&p, small, &(part_link){.up_mbps = 7.9, .down_mbps = 7.9, .rtt_ms = 1, .device_scale = 1},
+                    &as_profiled);
+  part_plan_predict(&p, small, &l, &unset); /* 0: as profiled */
+  CU_ASSERT_DOUBLE_EQUAL(unset.latency_ms, as_profiled.latency_ms, 1e-12);
+  l.device_scale = 3;
+  part_plan_predict(&p, small, &l, &slow);
+  CU_ASSERT_DOUBLE_EQUAL(slow.head_ms, 3 * 10, 1e-9);
+  CU_ASSERT_DOUBLE_EQUAL(slow.latency_ms - as_profiled.latency_ms, 2 * 10, 1e-9);
+  CU_ASSERT_DOUBLE_EQUAL(slow.tail_ms, as_profiled.tail_ms, 1e-12); /* the worker's is its own */
+  part_plan_predict(&p, local, &l, &slow);
+  CU_ASSERT_DOUBLE_EQUAL(slow.latency_ms, 45, 1e-9);
+  /* At 100 Mbit/s and no RTT the corners hold "small" and "cloud" (9.5 ms);
+   * a device 20x faster than profiled runs everything in 0.75 ms: "local",
+   * found off the grid, with no breakpoints. */
+  part_decision dec;
+  part_plan_lookup(&p, &(part_link){.up_mbps = 100, .down_mbps = 100}, &dec);
+  CU_ASSERT_STRING_EQUAL(p.candidates[dec.candidate].cut, "cloud");
+  part_plan_lookup(&p, &(part_link){.up_mbps = 100, .down_mbps = 100, .device_scale = 0.05}, &dec);
+  CU_ASSERT_EQUAL(dec.candidate, local);
+  CU_ASSERT(dec.breakpoint_below_mbps == 0 && dec.breakpoint_above_mbps == 0);
+  /* Within 10 % of the profile the grid decides, as at 1. */
+  part_plan_lookup(&p, &(part_link){.up_mbps = 100, .down_mbps = 100, .device_scale = 1.05}, &dec);
+  CU_ASSERT_STRING_EQUAL(p.candidates[dec.candidate].cut, "cloud");
+  part_plan_free(&p);
+  part_dag_free(&d);
+}
+
 static void test_refuses_another_file(void) {
   part_dag d;
   chain(&d);
@@ -262,6 +300,7 @@ void seam_register_tests(void) {
       {"a plan survives a round trip through JSON", test_round_trip},
       {"predictions add up the candidate's terms", test_predictions_follow_the_terms},
       {"lookups round toward the slower link", test_lookup_regions},
+      {"the device's measured speed scales its terms", test_device_scale},
       {"a plan for another file is refused", test_refuses_another_file},
       {"damaged plans are refused", test_refuses_damaged_plans},
       {"cut strings", test_cut_strings},
