@@ -569,10 +569,15 @@ class Bench:
                 return (name, f[1], f[2], float(f[3]), float(f[4]))
         raise Failed(f"no profile '{name}' in bench/links.conf")
 
+    def shown(self, text: str) -> str:
+        """text with this machine's paths left out: the repository's as relative paths, the run's
+        temporary folder as $TMP."""
+        return text.replace(str(REPO) + "/", "").replace(str(self.tmp), "$TMP")
+
     def write_json(self):
         Path(self.a.results).mkdir(parents=True, exist_ok=True)
         path = Path(self.a.results) / f"policy-{self.date}.json"
-        path.write_text(json.dumps(self.results, indent=1, sort_keys=True) + "\n")
+        path.write_text(self.shown(json.dumps(self.results, indent=1, sort_keys=True)) + "\n")
         self.json_path = path
 
 
@@ -901,6 +906,7 @@ def main(argv: list[str] | None = None) -> int:
         return rc or 1
     try:
         body, failing = report(b, argv_full)
+        body = b.shown(body)
     except Exception as e:  # a partial run: keep the JSON, say why there is no report
         log(f"no report: {type(e).__name__}: {e}")
         b.write_json()
