@@ -22,7 +22,8 @@ static void run_usage(FILE *out) {
           "                [--remote HOST:PORT --cut local|cloud|T1[,T2...] [--codec raw|f16|int8]\n"
           "                 [--zstd LEVEL] [--deadline-ms N] [--connect-timeout-ms N]\n"
           "                 [--model-name NAME] [--stream]]\n"
-          "                [--remote HOST:PORT --plan plan.json [--deadline-ms N] ...]\n"
+          "                [--remote HOST:PORT --plan plan.json [--deadline-ms N]\n"
+          "                 [--device-speed X] ...]\n"
           "                [--repeat N [--interval-ms T]]\n\n"
           "Inputs without a name feed the model's inputs in order. Without a name,\n"
           "--output writes the first output. A file may omit a batch dimension the\n"
@@ -48,6 +49,9 @@ static void run_usage(FILE *out) {
           "--plan runs with the cut chosen per request from a plan `seam partition`\n"
           "wrote for this model file (the dynamic policy of libseam-edge: the current\n"
           "network estimate, the deadline, a circuit breaker, fallback to the device).\n"
+          "Its device terms are scaled by the device's speed measured on each request;\n"
+          "--device-speed X fixes that ratio instead (1: the plan's device times as\n"
+          "they are, for a plan whose device profile stands for another device).\n"
           "--repeat N sends the inputs as N separate requests (with --plan or a fixed\n"
           "--cut), started every --interval-ms T (default back to back), prints one line\n"
           "per request (cut, where it ran, latency, predicted latency, why) and as the last\n"
@@ -66,6 +70,7 @@ typedef struct run_args {
   seam_model_options options;
   const char *remote, *cut, *model_name, *plan;
   int repeat, interval_ms;
+  double device_speed;
   seam_edge_codec codec;
   int zstd_level, deadline_ms, connect_timeout_ms;
   int stream;
@@ -131,6 +136,14 @@ static int parse_args(int argc, char **argv, run_args *a) {
       else a->connect_timeout_ms = (int)n;
     } else if (strcmp(opt, "--plan") == 0) {
       a->plan = val;
+    } else if (strcmp(opt, "--device-speed") == 0) {
+      char *end;
+      double x = strtod(val, &end);
+      if (*end || !*val || !(x > 0 && x <= 20)) {
+        fprintf(stderr, "seam run: --device-speed takes a ratio above 0 and at most 20 (1 = as profiled)\n");
+        return 2;
+      }
+      a->device_speed = x;
     } else if (strcmp(opt, "--repeat") == 0 || strcmp(opt, "--interval-ms") == 0) {
       char *end;
       long n = strtol(val, &end, 10);
@@ -166,6 +179,10 @@ static int parse_args(int argc, char **argv, run_args *a) {
   }
   if (a->remote && !a->cut) {
     fprintf(stderr, "seam run: --remote needs --cut local|cloud|T1[,T2...] or --plan plan.json\n");
+    return 2;
+  }
+  if (a->device_speed > 0 && !a->plan) {
+    fprintf(stderr, "seam run: --device-speed goes with --plan\n");
     return 2;
   }
   if ((a->plan || a->repeat) && !a->remote) {
@@ -322,7 +339,8 @@ int cmd_run(int argc, char **argv) {
     seam_edge_config cfg = {.model_path = a.model, .endpoint = a.remote, .model_name = a.model_name,
                             .cut = a.cut, .deadline_ms = a.deadline_ms, .codec = a.codec,
                             .zstd_level = a.zstd_level, .threads = a.options.num_threads,
-                            .connect_timeout_ms = a.connect_timeout_ms, .plan_path = a.plan};
+                            .connect_timeout_ms = a.connect_timeout_ms, .plan_path = a.plan,
+                            .device_speed = a.device_speed};
     if (!(edge.session = seam_edge_open(&cfg, &err))) goto fail;
     model = seam_edge_model(edge.session);
   } else {

@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,9 @@ static seam_status keep_warm_request(void *user, size_t k, size_t n, const char 
 static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, seam_error *err) {
   if (!cfg->plan_path || !*cfg->plan_path)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut \"auto\" needs a plan (plan_path; `seam partition` writes one)");
+  if (!(cfg->device_speed >= 0) || !isfinite(cfg->device_speed))
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "device_speed must be 0 (measured) or a positive ratio, not %g",
+                     cfg->device_speed);
   char hex[2 * SEAM_SHA256_SIZE + 1];
   seam_hex_encode(s->sha256, SEAM_SHA256_SIZE, hex);
   part_plan *plan = calloc(1, sizeof *plan);
@@ -132,7 +136,7 @@ static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, 
     st = edge_route_prepare(&s->routes[i], s->model->graph, plan->candidates[i].cut, &s->codec, err);
     if (st == SEAM_OK) s->n_routes++;
   }
-  if (st == SEAM_OK && !(s->policy = edge_policy_create(plan, err))) st = SEAM_ERR_NO_MEMORY;
+  if (st == SEAM_OK && !(s->policy = edge_policy_create(plan, cfg->device_speed, err))) st = SEAM_ERR_NO_MEMORY;
   if (st != SEAM_OK) {
     part_plan_free(plan);
     free(plan);

@@ -23,8 +23,10 @@ typedef struct edge_policy edge_policy;
 #define EDGE_BREAKER_BASE_MS 200
 #define EDGE_BREAKER_MAX_MS 5000
 
-/* Takes the plan (freed with the policy). NULL when out of memory. */
-edge_policy *edge_policy_create(part_plan *plan, seam_error *err);
+/* Takes the plan (freed with the policy). device_speed: the device's
+ * times against the plan's profile, > 0 to fix it, 0 to measure it
+ * (seam_edge_config.device_speed). NULL when out of memory. */
+edge_policy *edge_policy_create(part_plan *plan, double device_speed, seam_error *err);
 void edge_policy_free(edge_policy *p);
 const part_plan *edge_policy_plan(const edge_policy *p);
 

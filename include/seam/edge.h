@@ -86,6 +86,13 @@ typedef struct seam_edge_config {
    * cut's head and device tail run once on made-up inputs, so changing the
    * cut later costs no cold start on the device). */
   int skip_warmup;
+  /* cut = "auto": how long the device's runs take against the plan's
+   * device profile. 0 (the default): measured from every request's head
+   * time (seam_edge_network.device_scale). > 0: fixed at this, never
+   * measured; 1 applies the plan's device times as they are, for a plan
+   * whose device profile stands for another device than this one (an
+   * emulated slower phone, say). */
+  double device_speed;
 } seam_edge_config;
 
 #define SEAM_EDGE_CONNECT_TIMEOUT_DEFAULT_MS 2000

@@ -22,7 +22,9 @@ worker's and the same profile with every time multiplied by DEVICE_SLOWDOWN
 as the device's (the two share this machine, and the demo model takes a
 fraction of a millisecond here, so the device is made to look much slower
 than the worker, as a small device is; the test is about the policy's
-reactions, not about which cut is best).
+reactions, not about which cut is best). `--device-speed 1` has the
+session take that profile as it is instead of measuring this much faster
+device.
 
 Needs root, ip, tc and nft: without them it prints "SKIP: ..." and exits 77.
 """
@@ -100,7 +102,7 @@ class Chaos(NetCase):
         argv = [self.a.netem, "exec", self.name, "dev", self.a.seam, "run", "--model", self.a.model,
                 "--input", self.a.input, "--remote", endpoint, "--model-name", "model", "--plan", self.plan,
                 "--repeat", str(REQUESTS), "--interval-ms", str(INTERVAL_MS), "--deadline-ms", str(DEADLINE_MS),
-                "--connect-timeout-ms", "500", "--threads", "1"]
+                "--connect-timeout-ms", "500", "--threads", "1", "--device-speed", "1"]
         dev = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         lines = queue.Queue()
         threading.Thread(target=lambda: [lines.put((time.monotonic(), l)) for l in dev.stdout] + [lines.put(None)],
