@@ -442,6 +442,11 @@ static void store(seam_tensor *y, int64_t i, double v) {
   seam_tensor_set_f64(y, i, isnan(v) ? 0 : nearbyint(v));
 }
 
+/* The tap table may take this many bytes per byte of output, plus a fixed
+ * allowance (resize_run_common). */
+#define TAP_TABLE_PER_OUTPUT_BYTE 2
+#define TAP_TABLE_FREE_BYTES ((size_t)1 << 20)
+
 static seam_status resize_run_common(seam_op_ctx *ctx, bool upsample) {
   const seam_tensor *x = ctx->inputs[0];
   seam_tensor *y = ctx->outputs[0];
@@ -450,15 +455,26 @@ static seam_status resize_run_common(seam_op_ctx *ctx, bool upsample) {
   seam_status st = resize_resolve(ctx, &p, upsample);
   if (st != SEAM_OK) return st;
   int rank = p.rank;
-  /* One tap table for all axes: taps[first[a] + o] for output coordinate o. */
+  /* One tap table for the axes it is small for: taps[first[a] + o] for
+   * output coordinate o of a tabulated axis. A table entry is ~18x an FP32
+   * element, so an axis that holds most of the output (a long 1-D resize, a
+   * hostile shape) would make the table many times the output: such an
+   * axis's taps are made per element instead. */
+  size_t table_limit = (size_t)y->count * seam_dtype_size(y->dtype) * TAP_TABLE_PER_OUTPUT_BYTE + TAP_TABLE_FREE_BYTES;
   int64_t first[SEAM_MAX_RANK + 1];
+  bool tabulated[SEAM_MAX_RANK];
   first[0] = 0;
-  for (int a = 0; a < rank; a++) first[a + 1] = first[a] + p.out_dims[a];
-  tap_set *taps = malloc(sizeof(tap_set) * (size_t)first[rank]);
-  if (!taps) return seam_fail(ctx->err, SEAM_ERR_NO_MEMORY, "out of memory");
+  for (int a = 0; a < rank; a++) {
+    size_t grown = sizeof(tap_set) * (size_t)(first[a] + p.out_dims[a]);
+    tabulated[a] = grown <= table_limit;
+    first[a + 1] = first[a] + (tabulated[a] ? p.out_dims[a] : 0);
+  }
+  tap_set *taps = first[rank] ? malloc(sizeof(tap_set) * (size_t)first[rank]) : NULL;
+  if (first[rank] && !taps) return seam_fail(ctx->err, SEAM_ERR_NO_MEMORY, "out of memory");
   for (int a = 0; a < rank; a++)
-    for (int64_t o = 0; o < p.out_dims[a]; o++)
+    for (int64_t o = 0; tabulated[a] && o < p.out_dims[a]; o++)
       make_taps(&p, a, o, x->dims[a], x->strides[a], &taps[first[a] + o]);
+  tap_set own[SEAM_MAX_RANK]; /* the taps of the untabulated axes, per element */
 
   int64_t coord[SEAM_MAX_RANK] = {0};
   size_t elem = seam_dtype_size(x->dtype);
@@ -467,7 +483,12 @@ static seam_status resize_run_common(seam_op_ctx *ctx, bool upsample) {
     const tap_set *t[SEAM_MAX_RANK];
     bool outside = false;
     for (int a = 0; a < rank; a++) {
-      t[a] = &taps[first[a] + coord[a]];
+      if (tabulated[a]) {
+        t[a] = &taps[first[a] + coord[a]];
+      } else {
+        make_taps(&p, a, coord[a], x->dims[a], x->strides[a], &own[a]);
+        t[a] = &own[a];
+      }
       outside |= t[a]->outside;
     }
     if (copy) {

@@ -3,6 +3,7 @@
  * out of bounds), 0-d tensors, extreme Slice bounds, and a few results
  * worked out by hand. */
 #include <CUnit/CUnit.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -542,6 +543,29 @@ static void test_resize_linear_by_hand(void) {
   free_all(in, 1);
 }
 
+/* A long 1-D resize: its axis holds the whole output, so its taps are made
+ * per element instead of tabulated (a table entry is many times an output
+ * element). Linear, align_corners, [0, 1] over 40000 points: y[o] = o /
+ * 39999, the closed form. */
+static void test_resize_long_axis(void) {
+  test_node t;
+  seam_error err;
+  seam_tensor *out[1] = {NULL};
+  const int64_t n = 40000;
+  seam_tensor *in[4] = {tensor_f32(1, (int64_t[]){2}, (float[]){0, 1}), NULL, NULL, ints1(1, (int64_t[]){n})};
+  node_init(&t, "Resize", 13, 4, 1);
+  attr_string(&t, "mode", "linear");
+  attr_string(&t, "coordinate_transformation_mode", "align_corners");
+  CU_ASSERT_EQUAL_FATAL(run(&t, in, out, &err), SEAM_OK);
+  assert_dims(out[0], 1, (int64_t[]){n});
+  const float *y = out[0]->data;
+  int bad = 0;
+  for (int64_t o = 0; o < n; o++) bad += fabs(y[o] - (double)o / (double)(n - 1)) > 1e-6;
+  CU_ASSERT_EQUAL(bad, 0);
+  free_all(out, 1);
+  free_all(in, 4);
+}
+
 /* ---- constants and patterns ---- */
 
 static void test_constants(void) {
@@ -694,6 +718,7 @@ void seam_register_tests(void) {
       {"transpose_expand_tile", test_transpose_expand_tile},
       {"pad_modes", test_pad_modes},
       {"resize_linear_by_hand", test_resize_linear_by_hand},
+      {"resize_long_axis", test_resize_long_axis},
       {"constants", test_constants},
       {"patterns", test_patterns},
       {"depth_space", test_depth_space_errors},
