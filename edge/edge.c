@@ -13,7 +13,6 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +110,10 @@ static seam_status keep_warm_request(void *user, size_t k, size_t n, const char 
 static seam_status open_auto(seam_edge_session *s, const seam_edge_config *cfg, seam_error *err) {
   if (!cfg->plan_path || !*cfg->plan_path)
     return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "the cut \"auto\" needs a plan (plan_path; `seam partition` writes one)");
-  if (!(cfg->device_speed >= 0) || !isfinite(cfg->device_speed))
-    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "device_speed must be 0 (measured) or a positive ratio, not %g",
-                     cfg->device_speed);
+  if (cfg->device_speed != 0 &&
+      !(cfg->device_speed >= PART_DEVSPEED_MIN && cfg->device_speed <= PART_DEVSPEED_MAX))
+    return seam_fail(err, SEAM_ERR_INVALID_ARGUMENT, "device_speed must be 0 (measured) or a ratio from %g to %g, not %g",
+                     PART_DEVSPEED_MIN, PART_DEVSPEED_MAX, cfg->device_speed);
   char hex[2 * SEAM_SHA256_SIZE + 1];
   seam_hex_encode(s->sha256, SEAM_SHA256_SIZE, hex);
   part_plan *plan = calloc(1, sizeof *plan);

@@ -1,7 +1,6 @@
 /* The dynamic policy (policy.h). */
 #include "edge/policy.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,6 @@ struct edge_policy {
   part_plan *plan;
   part_netest *net;
   part_devspeed device; /* the device's time against the plan's profile */
-  bool device_fixed;    /* seam_edge_config.device_speed > 0: never measured */
   edge_breaker breaker;
   int local;          /* the plan's "local" candidate */
   double last_sample_ms;
@@ -69,11 +67,7 @@ edge_policy *edge_policy_create(part_plan *plan, double device_speed, seam_error
   pthread_mutex_init(&p->lock, NULL);
   p->plan = plan;
   p->local = part_plan_find(plan, "local");
-  part_devspeed_init(&p->device);
-  if (device_speed > 0) {
-    p->device.scale = fmin(fmax(device_speed, PART_DEVSPEED_MIN), PART_DEVSPEED_MAX);
-    p->device_fixed = true;
-  }
+  part_devspeed_init(&p->device, device_speed);
   edge_breaker_init(&p->breaker, EDGE_BREAKER_THRESHOLD, EDGE_BREAKER_BASE_MS, EDGE_BREAKER_MAX_MS);
   return p;
 }
@@ -166,7 +160,7 @@ void edge_policy_observe(edge_policy *p, int candidate, bool ok, const seam_edge
   pthread_mutex_lock(&p->lock);
   if (p->in_flight > 0) p->in_flight--;
   double now = now_ms();
-  if (ok && !p->device_fixed && candidate >= 0 && candidate < p->plan->n_candidates)
+  if (ok && candidate >= 0 && candidate < p->plan->n_candidates)
     part_devspeed_add(&p->device, (double)tm->head_us / 1e3, p->plan->candidates[candidate].head_ms);
   if (tm->bytes_up || tm->remote || tm->fell_back) { /* the network was tried */
     bool network_failed = tm->fell_back &&

@@ -8,6 +8,8 @@
 #ifndef SEAM_PARTITIONER_DEVSPEED_H
 #define SEAM_PARTITIONER_DEVSPEED_H
 
+#include <stdbool.h>
+
 #include "partitioner/track.h"
 
 /* The ratio is kept within these bounds. */
@@ -21,13 +23,16 @@ typedef struct part_devspeed {
   part_track avg;
   double scale; /* measured / profiled; 1 before any run */
   int runs;     /* runs taken in */
+  bool fixed;   /* scale was given, never measured */
 } part_devspeed;
 
-void part_devspeed_init(part_devspeed *d);
+/* fixed 0: measured, starting from 1; otherwise the scale is fixed there
+ * (within the bounds above) and runs change nothing. */
+void part_devspeed_init(part_devspeed *d, double fixed);
 
 /* One run that took measured_ms where the profile predicts predicted_ms.
- * Ignored unless both are finite, measured_ms > 0 and predicted_ms is at
- * least PART_DEVSPEED_MIN_MS. */
+ * Ignored when the scale is fixed, and unless both are finite, measured_ms
+ * > 0 and predicted_ms is at least PART_DEVSPEED_MIN_MS. */
 void part_devspeed_add(part_devspeed *d, double measured_ms, double predicted_ms);
 
 #endif

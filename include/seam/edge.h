@@ -88,8 +88,8 @@ typedef struct seam_edge_config {
   int skip_warmup;
   /* cut = "auto": how long the device's runs take against the plan's
    * device profile. 0 (the default): measured from every request's head
-   * time (seam_edge_network.device_scale). > 0: fixed at this, never
-   * measured; 1 applies the plan's device times as they are, for a plan
+   * time (seam_edge_network.device_scale). 0.05 to 20: fixed at this, never
+   * measured (other values: SEAM_ERR_INVALID_ARGUMENT at open); 1 applies the plan's device times as they are, for a plan
    * whose device profile stands for another device than this one (an
    * emulated slower phone, say). */
   double device_speed;

@@ -20,7 +20,7 @@ static double uniform(uint64_t *s) {
 
 static void test_starts_as_profiled(void) {
   part_devspeed d;
-  part_devspeed_init(&d);
+  part_devspeed_init(&d, 0);
   CU_ASSERT_EQUAL(d.scale, 1);
   CU_ASSERT_EQUAL(d.runs, 0);
   /* Nothing usable: not finite, not positive, a head too short to time. */
@@ -30,6 +30,11 @@ static void test_starts_as_profiled(void) {
   part_devspeed_add(&d, 5, 0.1);
   CU_ASSERT_EQUAL(d.scale, 1);
   CU_ASSERT_EQUAL(d.runs, 0);
+  /* A fixed speed is kept whatever the runs say. */
+  part_devspeed_init(&d, 2.5);
+  for (int i = 0; i < 10; i++) part_devspeed_add(&d, 10, 10);
+  CU_ASSERT_EQUAL(d.scale, 2.5);
+  CU_ASSERT_EQUAL(d.runs, 0);
 }
 
 /* A device 20 % faster than profiled (a profile taken while it was busy),
@@ -37,7 +42,7 @@ static void test_starts_as_profiled(void) {
  * 40; then it slows to 2x (thermal throttling) and follows within 5 runs. */
 static void test_follows_the_device(void) {
   part_devspeed d;
-  part_devspeed_init(&d);
+  part_devspeed_init(&d, 0);
   uint64_t seed = 42;
   const double profiled = 70;
   for (int i = 1; i <= 40; i++) {
@@ -58,7 +63,7 @@ static void test_follows_the_device(void) {
  * absurd ratios stay within the bounds. */
 static void test_ignores_one_outlier(void) {
   part_devspeed d;
-  part_devspeed_init(&d);
+  part_devspeed_init(&d, 0);
   for (int i = 0; i < 10; i++) part_devspeed_add(&d, 50, 50);
   part_devspeed_add(&d, 500, 50);
   CU_ASSERT(rel_err(d.scale, 1) < 1e-9);
